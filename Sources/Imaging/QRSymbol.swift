@@ -48,15 +48,39 @@ public struct QRSymbol: Sendable {
         modules = (0..<width * width).map { code.pointee.data[$0] & 1 == 1 }
     }
 
-    /// Non-ASCII text (tag 64 names) goes in byte mode behind ECI 26 ("UTF-8"): without it readers guess
-    /// the character set, and zbar takes "Café" for Shift-JIS. ASCII-only codes keep libqrencode's
-    /// numeric/alphanumeric segments, which make smaller symbols.
+    /// Non-ASCII text (tag 64 names) carries ECI 26 ("UTF-8"): without it readers guess the character
+    /// set, and zbar takes "Café" for Shift-JIS. libqrencode's own segmenting is not public, so the
+    /// ASCII runs are split here to keep numeric and alphanumeric segments and a small symbol.
     private static func encodeUTF8(_ text: String, _ level: QRecLevel) -> UnsafeMutablePointer<QRcode>? {
-        guard let input = QRinput_new2(0, level) else { return nil }
+        guard let input = QRinput_new2(0, level), QRinput_appendECIheader(input, 26) == 0 else { return nil }
         defer { QRinput_free(input) }
-        let bytes = Array(text.utf8)
-        guard QRinput_appendECIheader(input, 26) == 0, QRinput_append(input, QR_MODE_8, Int32(bytes.count), bytes) == 0 else { return nil }
+        for (mode, bytes) in segments(Array(text.utf8)) {
+            guard QRinput_append(input, mode, Int32(bytes.count), bytes) == 0 else { return nil }
+        }
         return QRcode_encodeInput(input)
+    }
+
+    /// Runs worth their segment header: 6+ digits as numeric (3.3 bits each), 8+ alphanumeric
+    /// characters as alphanumeric (5.5 bits each); everything else in byte mode (8 bits each).
+    static func segments(_ bytes: [UInt8]) -> [(QRencodeMode, [UInt8])] {
+        let alphanumeric = Set(Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".utf8))
+        func isDigit(_ b: UInt8) -> Bool { (48...57).contains(b) }
+        var result: [(QRencodeMode, [UInt8])] = []
+        func add(_ mode: QRencodeMode, _ run: ArraySlice<UInt8>) {
+            if mode == QR_MODE_8, let last = result.last, last.0 == QR_MODE_8 { result[result.count - 1].1 += run } else { result.append((mode, Array(run))) }
+        }
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, isDigit(bytes[j]) { j += 1 }
+            if j - i >= 6 { add(QR_MODE_NUM, bytes[i..<j]); i = j; continue }
+            j = i
+            while j < bytes.count, alphanumeric.contains(bytes[j]) { j += 1 }
+            if j - i >= 8 { add(QR_MODE_AN, bytes[i..<j]); i = j; continue }
+            add(QR_MODE_8, bytes[i..<max(i + 1, j)])
+            i = max(i + 1, j)
+        }
+        return result
     }
 
     /// Draws the symbol with `scale` pixels per module and a quiet zone of `quietZone` modules (at least 4).

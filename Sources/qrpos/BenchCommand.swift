@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
         print("decode (classify + validate + JSON) per payload:")
         for (name, payload) in samples {
             let t = time(rounds) { _ = classifier.classify(payload).json.serialized }
-            print(String(format: "  %-22@ %8.1f µs", name as NSString, t * 1e6))
+            print("  " + name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", t * 1e6))
         }
         let buildRounds = max(1, rounds / 10)
         let build = time(buildRounds) { _ = try? JPQRScheme().build(request) }
@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "  libqrencode (ECC M)     %8.1f µs", encode * 1e6))
         print(String(format: "  raster to 720 px        %8.1f µs", raster * 1e6))
         print(String(format: "  total build+render      %8.1f µs", (build + encode + raster) * 1e6))
-        print(String(format: "  PNG write (%d px)      %8.1f µs", image.width, write * 1e6))
+        print("  " + "PNG write (\(image.width) px)".padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", write * 1e6))
         print(String(format: "  zbar read back          %8.1f µs", read * 1e6))
         try? FileManager.default.removeItem(atPath: png)
     }
