@@ -3,11 +3,11 @@ SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
-                libv4l-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev
+                libv4l-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk
 RELEASE_BIN  := .build/release
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean
+.PHONY: deps build debug test bench run clean screenshots
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -37,6 +37,15 @@ bench: deps
 # Until the terminal lands: a sample dynamic JPQR in the terminal and as a PNG.
 run: build
 	$(RELEASE_BIN)/qrpos demo --png $(DEMO_PNG)
+
+# README screenshots, drawn by the code itself (release build, the demo merchant of Board/sim).
+SCREENS := idle amount-entry show-code present-code processing paid declined offline
+screenshots: build
+	mkdir -p Docs/screenshots
+	for s in $(SCREENS); do $(RELEASE_BIN)/qrpos screen $$s --size 800x480 --png Docs/screenshots/$$s-800x480.png > /dev/null || exit 1; done
+	$(RELEASE_BIN)/qrpos screen show-code --size 480x320 --png Docs/screenshots/show-code-480x320.png > /dev/null
+	$(RELEASE_BIN)/qrpos screen show-code --size 720x1280 --lang zh-Hans,ja,en --png Docs/screenshots/show-code-720x1280-zh.png > /dev/null
+	$(RELEASE_BIN)/qrpos screen test-pattern --size 1280x720 --png Docs/screenshots/test-pattern-1280x720.png > /dev/null
 
 clean:
 	rm -rf .build

@@ -54,7 +54,7 @@ public struct Classifier: Sendable {
             report.problems = [.error(nil, PaymentCodeError.empty.description)]
         } else if ConsumerCode.looksLikeCPM(text) {
             consumer(text, into: &report)
-        } else if text.allSatisfy(\.isASCIIDigitCharacter), !text.hasPrefix("000201") {
+        } else if text.allSatisfy(\.isASCIIDigitCharacter), !text.hasPrefix("000201"), !readsAsMerchantCode(text) {
             numeric(text, into: &report)
         } else if UPILink.looksLikeUPI(text) {
             upi(text, into: &report)
@@ -68,6 +68,14 @@ public struct Classifier: Sendable {
     }
 
     // MARK: merchant-presented
+
+    /// Digits that no wallet claims but that read to the end as ID-length-value objects closed by the CRC (63)
+    /// are a merchant code that lost its header, not a numeric customer code.
+    func readsAsMerchantCode(_ digits: String) -> Bool {
+        guard registry.wallets(forNumber: digits).isEmpty else { return false }
+        let scan = TLV.scan(Array(digits.unicodeScalars)[...])
+        return scan.failure == nil && scan.fields.last?.id == "63"
+    }
 
     func merchant(_ text: String, forced: (any MerchantScheme)?, into report: inout CodeReport) {
         let code = MerchantCode(decoding: text)
@@ -157,8 +165,9 @@ public struct Classifier: Sendable {
     static func tags(_ elements: [BERElement]) -> JSONValue {
         var pairs: [(String, [JSONValue])] = []
         for element in elements {
-            let value: JSONValue = element.children.map(tags)
-                ?? (ConsumerCode.textTags.contains(element.tagHex) ? .string(String(decoding: element.value, as: UTF8.self)) : .string(element.value.hexString))
+            // A text tag whose bytes are not UTF-8 (QRIS puts binary issuer data in 9F74) is shown in hex, not lossily.
+            let text = ConsumerCode.textTags.contains(element.tagHex) ? String(validating: element.value, as: UTF8.self) : nil
+            let value: JSONValue = element.children.map(tags) ?? .string(text ?? element.value.hexString)
             if let i = pairs.firstIndex(where: { $0.0 == element.tagHex }) { pairs[i].1.append(value) } else { pairs.append((element.tagHex, [value])) }
         }
         // A tag that repeats (two applications in 61) becomes an array.
@@ -237,7 +246,8 @@ enum EAN13 {
 }
 
 extension Character {
-    var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
+    /// One scalar "0"–"9": a digit followed by a combining mark sorts inside "0"..."9" but is not a digit.
+    var isASCIIDigitCharacter: Bool { unicodeScalars.count == 1 && ("0"..."9").contains(self) }
 }
 
 extension String {

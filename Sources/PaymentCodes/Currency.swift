@@ -4,6 +4,8 @@ public struct Currency: Equatable, Sendable {
     public var code: String
     public var minorUnits: Int
 
+    public init(numeric: String, code: String, minorUnits: Int) { self.numeric = numeric; self.code = code; self.minorUnits = minorUnits }
+
     static let all: [Currency] = [
         ("392", "JPY", 0), ("116", "KHR", 2), ("360", "IDR", 2), ("764", "THB", 2), ("702", "SGD", 2),
         ("458", "MYR", 2), ("356", "INR", 2), ("986", "BRL", 2), ("704", "VND", 0), ("156", "CNY", 2),

@@ -12,6 +12,7 @@ public enum PaymentCodeError: Error, Equatable, Sendable, CustomStringConvertibl
     case notBase64
     case berTruncated(position: Int)
     case berBadLength(position: Int)
+    case berTooDeep(position: Int, limit: Int)
     case unsupportedScheme(String)
 
     public var description: String {
@@ -39,6 +40,8 @@ public enum PaymentCodeError: Error, Equatable, Sendable, CustomStringConvertibl
             return "BER-TLV data ends inside the element at byte \(position)"
         case let .berBadLength(position):
             return "BER-TLV element at byte \(position) has an unsupported length form"
+        case let .berTooDeep(position, limit):
+            return "BER-TLV element at byte \(position) nests deeper than \(limit) levels"
         case let .unsupportedScheme(name):
             return "no scheme named \"\(name)\""
         }

@@ -44,6 +44,15 @@ public struct WalletRegistry: Sendable {
             return low...max(low, length ?? maxLength ?? low)
         }
 
+        /// ASCII digits, or a range of two equal-width runs of ASCII digits, low first ("25-30"). Anything
+        /// else (full-width digits typed with an IME, "12-", "25-3", "30-25") could never match a code.
+        var isWellFormed: Bool {
+            let bounds = prefix.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count),
+                  bounds.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(\.isASCIIDigit) }) else { return false }
+            return bounds.count == 1 || (bounds[0].count == bounds[1].count && bounds[0] <= bounds[1])
+        }
+
         /// The prefix digits `number` matches, or nil.
         func match(_ number: String, checkLength: Bool = true) -> String? {
             if checkLength, !lengths.contains(number.count) { return nil }
@@ -88,8 +97,8 @@ public struct WalletRegistry: Sendable {
         var seen = Set<String>()
         for entry in all {
             guard seen.insert(entry.id).inserted else { throw .content("the id \"\(entry.id)\" is listed twice") }
-            for pattern in entry.numeric ?? [] where pattern.prefix.isEmpty || !pattern.prefix.allSatisfy({ $0.isNumber || $0 == "-" }) {
-                throw .content("\(entry.id): numeric prefix \"\(pattern.prefix)\" must be digits or a range like 25-30")
+            for pattern in entry.numeric ?? [] where !pattern.isWellFormed {
+                throw .content("\(entry.id): numeric prefix \"\(pattern.prefix)\" must be digits or a range like 25-30 (equal widths, low first)")
             }
         }
     }

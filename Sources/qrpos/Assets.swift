@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import PaymentCodes
 
 /// Finds the files the terminal reads at run time (wallet registry, board files) without a build:
@@ -36,5 +37,16 @@ enum Assets {
         do { return try PaymentRequest(toml: read(path)) } catch let error as WalletRegistry.LoadError {
             throw Failure("\(path): [merchant] \(error)")
         }
+    }
+}
+
+extension Assets {
+    static func strings() throws -> UIStrings {
+        guard let folder = locate("Assets/strings") else { throw Failure("the screen texts Assets/strings/ were not found (set QRPOS_HOME)") }
+        do { return try UIStrings(folder: folder, read: read) } catch { throw Failure("\(error)") }
+    }
+
+    static func fonts() throws -> FontBook {
+        do { return try FontBook() } catch { throw Failure(error.description) }
     }
 }

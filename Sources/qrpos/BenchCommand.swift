@@ -45,6 +45,43 @@ struct BenchCommand: ParsableCommand {
         print("  " + "PNG write (\(image.width) px)".padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", write * 1e6))
         print(String(format: "  zbar read back          %8.1f µs", read * 1e6))
         try? FileManager.default.removeItem(atPath: png)
+        try screens(request)
+    }
+
+    /// Time from an amount to a finished show-code frame in a back buffer (build the JPQR, lay out,
+    /// draw text and QR, copy rows at the buffer's pitch), and a full redraw of every screen.
+    private func screens(_ merchant: PaymentRequest) throws {
+        let painter = ScreenPainter(fonts: try Assets.fonts())
+        let strings = try Assets.strings()
+        let frames = max(1, rounds / 40)
+        print("counter screens (\(frames) frames each; one frame at 60 Hz is 16.7 ms):")
+        for (w, h) in [(1280, 720), (1920, 1080), (480, 320)] {
+            let pitch = w * 4 + 64 // dumb buffers are often padded
+            let backBuffer = UnsafeMutableRawPointer.allocate(byteCount: pitch * h, alignment: 64)
+            defer { backBuffer.deallocate() }
+            var sequence = 0
+            let t = time(frames) {
+                sequence += 1
+                var sale = merchant
+                sale.amount = String(1000 + sequence % 9000)
+                sale.reference = "S\(100_000_000 + sequence)"
+                guard let payload = try? JPQRScheme().build(sale),
+                      let (canvas, _) = try? painter.render(ScreenContent(.showCode, merchantName: "QRPOS", amount: 1000 + sequence % 9000, payload: payload,
+                                                                         secondsLeft: 180, wallets: ["PayPay", "楽天ペイ", "d払い"]),
+                                                            strings: strings, width: w, height: h) else { return }
+                canvas.pixels.withUnsafeBytes { source in
+                    for y in 0..<h { (backBuffer + y * pitch).copyMemory(from: source.baseAddress! + y * w * 4, byteCount: w * 4) }
+                }
+            }
+            print("  " + "amount → show-code \(w)x\(h)".padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", t * 1e3))
+        }
+        for name in ScreenName.allCases {
+            var content = ScreenContent(name, merchantName: "キューアールポス麺処", amount: 1200, typedAmount: "1200", secondsLeft: 180,
+                                        wallets: ["PayPay", "楽天ペイ", "d払い"])
+            if name == .showCode { content.payload = (try? JPQRScheme().build({ var m = merchant; m.amount = "1200"; return m }())) ?? "" }
+            let t = time(frames) { _ = try? painter.render(content, strings: strings, width: 1280, height: 720) }
+            print("  " + "redraw \(name.rawValue) 1280x720".padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", t * 1e3))
+        }
     }
 
     private func time(_ n: Int, _ body: () -> Void) -> Double {

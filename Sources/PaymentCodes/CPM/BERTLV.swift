@@ -22,13 +22,17 @@ public struct BERElement: Equatable, Sendable {
 }
 
 public enum BERTLV {
+    /// Nesting of constructed elements decoded at most. EMV consumer codes nest three deep (61, 63, its
+    /// values); a hostile code nesting thousands deep would otherwise exhaust the stack.
+    public static let maximumDepth = 16
+
     /// Decodes a sequence of elements; constructed ones are decoded recursively. Long-form lengths
     /// (0x81, 0x82, 0x83) are read; indefinite lengths do not occur in EMV and are refused.
     public static func decode(_ bytes: [UInt8]) throws(PaymentCodeError) -> [BERElement] {
         try decode(bytes[...])
     }
 
-    static func decode(_ bytes: ArraySlice<UInt8>) throws(PaymentCodeError) -> [BERElement] {
+    static func decode(_ bytes: ArraySlice<UInt8>, depth: Int = 1) throws(PaymentCodeError) -> [BERElement] {
         var elements: [BERElement] = []
         var i = bytes.startIndex
         while i < bytes.endIndex {
@@ -57,7 +61,10 @@ public enum BERTLV {
             guard bytes.endIndex - i >= length else { throw .berTruncated(position: start) }
             let value = bytes[i..<i + length]
             var element = BERElement(tag: tag, value: Array(value), position: start)
-            if element.isConstructed { element.children = try decode(value) }
+            if element.isConstructed {
+                guard depth < maximumDepth else { throw .berTooDeep(position: start, limit: maximumDepth) }
+                element.children = try decode(value, depth: depth + 1)
+            }
             elements.append(element)
             i += length
         }

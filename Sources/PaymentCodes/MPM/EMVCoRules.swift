@@ -38,7 +38,8 @@ public enum EMVCoRules {
             problems.append(.error("00", "payload format indicator must be \"01\", found \"\(first.value)\""))
         }
         guard let crcIndex = code.fields.firstIndex(where: { $0.id == "63" }) else {
-            if code.structureProblems.isEmpty { problems.append(.error("63", "missing CRC: the last object must be 63")) }
+            // A broken structure already explains a missing CRC; a mere warning (a free-form 80–99) does not.
+            if code.structureProblems.errors.isEmpty { problems.append(.error("63", "missing CRC: the last object must be 63")) }
             return
         }
         let crcField = code.fields[crcIndex]

@@ -1,0 +1,45 @@
+import Foundation
+import Imaging
+
+/// The simulated board's panel: every frame becomes a PNG file (numbered in a folder, or one fixed path).
+public final class PNGDisplay: Display {
+    public let width: Int
+    public let height: Int
+    private let folder: String?
+    private let path: String?
+    private var count = 0
+    public private(set) var lastPath: String?
+
+    /// Writes each frame to `folder/screen-NNNN.png` and `folder/latest.png`.
+    public init(width: Int, height: Int, folder: String) throws(DeviceError) {
+        self.width = width; self.height = height; self.folder = folder; path = nil
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw DeviceError(device: folder, call: "mkdir", hint: "cannot create the screen folder")
+        }
+    }
+
+    /// Writes every frame over one file.
+    public init(width: Int, height: Int, path: String) {
+        self.width = width; self.height = height; self.path = path; folder = nil
+    }
+
+    public var description: String { "png \(folder ?? path ?? "") \(width)x\(height)" }
+
+    public func show(_ frame: Frame) throws(DeviceError) {
+        guard frame.canvas.width == width, frame.canvas.height == height else {
+            throw DeviceError(device: description, call: "show", hint: "frame is \(frame.canvas.width)x\(frame.canvas.height), panel is \(width)x\(height)")
+        }
+        let target: String
+        if let folder {
+            count += 1
+            target = "\(folder)/screen-\(String(format: "%04d", count)).png"
+        } else {
+            target = path!
+        }
+        do { try frame.canvas.writePNG(to: target) } catch { throw DeviceError(device: target, call: "png write", hint: error.message) }
+        if let folder { try? FileManager.default.removeItem(atPath: "\(folder)/latest.png"); try? FileManager.default.copyItem(atPath: target, toPath: "\(folder)/latest.png") }
+        lastPath = target
+    }
+
+    public func close() {}
+}

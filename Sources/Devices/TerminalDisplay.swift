@@ -1,0 +1,62 @@
+import CLinux
+import Foundation
+import Imaging
+
+/// A development preview in the terminal: true-colour half-block characters (two pixels per cell).
+/// A screen with a QR prints the symbol module for module, so a phone scans it from the terminal;
+/// other screens are scaled to fit the terminal.
+public final class TerminalDisplay: Display {
+    public let width: Int
+    public let height: Int
+    private let output: FileHandle
+
+    public init(width: Int, height: Int, output: FileHandle = .standardOutput) {
+        self.width = width; self.height = height; self.output = output
+    }
+
+    public var description: String { "terminal \(width)x\(height)" }
+
+    /// Columns and rows of the terminal, or 80x24 when there is none (a pipe, a service).
+    public static func terminalSize(_ fd: Int32 = 1) -> (columns: Int, rows: Int) {
+        var size = winsize()
+        if qrpos_ioctl(fd, qrpos_tiocgwinsz(), &size) == 0, size.ws_col > 0, size.ws_row > 0 { return (Int(size.ws_col), Int(size.ws_row)) }
+        return (80, 24)
+    }
+
+    public func show(_ frame: Frame) throws(DeviceError) {
+        var out = ""
+        if let payload = frame.codes.first {
+            do { out += TerminalQR.render(try QRSymbol(payload)) } catch { throw DeviceError(device: description, call: "qr", hint: error.description) }
+            out += frame.texts.joined(separator: "\n") + "\n"
+        } else {
+            out += Self.halfBlocks(frame.canvas, columns: Self.terminalSize().columns, rows: Self.terminalSize().rows - 1)
+        }
+        output.write(Data(out.utf8))
+    }
+
+    /// The canvas averaged down into cells; each cell's upper and lower halves get their own colour.
+    static func halfBlocks(_ canvas: Canvas, columns: Int, rows: Int) -> String {
+        let scale = max(1, max((canvas.width + columns - 1) / columns, (canvas.height + 2 * rows - 1) / (2 * rows)))
+        let w = canvas.width / scale, h = canvas.height / scale
+        func average(_ cx: Int, _ cy: Int) -> (UInt32, UInt32, UInt32) {
+            var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+            for y in cy * scale..<(cy + 1) * scale { for x in cx * scale..<(cx + 1) * scale {
+                let p = canvas.pixels[y * canvas.width + x]
+                r += (p >> 16) & 0xFF; g += (p >> 8) & 0xFF; b += p & 0xFF
+            } }
+            let n = UInt32(scale * scale)
+            return (r / n, g / n, b / n)
+        }
+        var out = ""
+        for y in stride(from: 0, to: h - 1, by: 2) {
+            for x in 0..<w {
+                let top = average(x, y), bottom = average(x, y + 1)
+                out += "\u{1B}[38;2;\(top.0);\(top.1);\(top.2)m\u{1B}[48;2;\(bottom.0);\(bottom.1);\(bottom.2)m▀"
+            }
+            out += "\u{1B}[0m\n"
+        }
+        return out
+    }
+
+    public func close() {}
+}

@@ -1,0 +1,172 @@
+/// One thing on a screen, in logical (unrotated) pixels.
+public enum ScreenElement: Sendable {
+    case fill(Rect, Color)
+    case text(TextItem)
+    case qr(payload: String, box: Rect)
+}
+
+public struct TextItem: Sendable {
+    public enum Alignment: Sendable { case leading, center }
+    public var text: String
+    public var language: String
+    /// The area the text must stay inside.
+    public var box: Rect
+    public var maximumSize: Int
+    public var color: Color
+    public var alignment: Alignment
+}
+
+/// Palette: what each state looks like from across the counter.
+enum Palette {
+    static let ink = Color(0x1A1A1A), muted = Color(0x5A5A5A), paper = Color.white
+    static let ready = Color(0x1565C0), waiting = Color(0xE69500), paid = Color(0x2E7D32), declined = Color(0xC62828)
+    static let neutral = Color(0x546E7A), technician = Color(0x6A1B9A)
+}
+
+/// Places a screen's content for any size from 480x320 to 1920x1080, landscape or portrait.
+/// Pure: boxes only; text sizes are chosen when painting, so nothing depends on the fonts here.
+public enum ScreenLayout {
+    public static func layout(_ content: ScreenContent, strings: UIStrings, width: Int, height: Int) -> [ScreenElement] {
+        let portrait = height > width
+        let unit = max(4, min(width, height) / 40) // spacing grows with the panel
+        let headerHeight = max(28, min(width, height) / (portrait ? 9 : 7))
+        var elements: [ScreenElement] = [.fill(Rect(x: 0, y: 0, width: width, height: height), Palette.paper)]
+        let (accent, _) = style(content.name)
+        elements.append(.fill(Rect(x: 0, y: 0, width: width, height: headerHeight), accent))
+        elements.append(.text(TextItem(text: content.merchantName, language: content.languages[0],
+                                       box: Rect(x: unit * 2, y: unit, width: width - unit * 4, height: headerHeight - 2 * unit),
+                                       maximumSize: headerHeight, color: .white, alignment: .leading)))
+        let body = Rect(x: unit * 2, y: headerHeight + unit * 2, width: width - unit * 4, height: height - headerHeight - unit * 4)
+        switch content.name {
+        case .showCode: elements += showCode(content, strings, body, portrait: portrait, unit: unit)
+        case .testPattern: elements += testPattern(content, strings, width: width, height: height, headerHeight: headerHeight)
+        default: elements += message(content, strings, body, unit: unit)
+        }
+        return elements
+    }
+
+    static func style(_ name: ScreenName) -> (accent: Color, title: String) {
+        switch name {
+        case .idle: (Palette.ready, "ready")
+        case .amountEntry: (Palette.ready, "enter_amount")
+        case .showCode: (Palette.waiting, "scan_to_pay")
+        case .presentCode: (Palette.waiting, "present_code")
+        case .processing: (Palette.waiting, "processing")
+        case .paid: (Palette.paid, "paid")
+        case .declined: (Palette.declined, "declined")
+        case .cancelled: (Palette.neutral, "cancelled")
+        case .expired: (Palette.neutral, "expired")
+        case .offline: (Palette.declined, "offline")
+        case .clock: (Palette.declined, "clock")
+        case .testPattern: (Palette.technician, "test_pattern")
+        }
+    }
+
+    /// Second line per screen, where there is one.
+    static func detailKey(_ name: ScreenName) -> String? {
+        switch name {
+        case .idle: "ready_detail"
+        case .amountEntry: "enter_amount_detail"
+        case .processing: "processing_detail"
+        case .paid: "paid_detail"
+        case .declined: "declined_detail"
+        case .expired: "expired_detail"
+        case .offline: "offline_detail"
+        case .clock: "clock_detail"
+        default: nil
+        }
+    }
+
+    /// Splits `box` into horizontal bands by weight, with `gap` between them.
+    static func bands(_ box: Rect, weights: [Int], gap: Int) -> [Rect] {
+        let total = max(1, weights.reduce(0, +))
+        let usable = box.height - gap * max(0, weights.count - 1)
+        var y = box.y
+        return weights.map { weight in
+            let h = usable * weight / total
+            defer { y += h + gap }
+            return Rect(x: box.x, y: y, width: box.width, height: h)
+        }
+    }
+
+    /// Status screens: the big line in the first language, the amount if there is one, the other
+    /// languages below, then the detail line.
+    static func message(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int) -> [ScreenElement] {
+        let (accent, titleKey) = style(content.name)
+        let primary = content.languages[0], others = Array(content.languages.dropFirst())
+        var items: [(String, String, Int, Color)] = [] // text, language, weight, colour
+        items.append((strings.text(titleKey, primary), primary, 5, accent))
+        if content.name == .amountEntry {
+            let typed = Int(content.typedAmount.filter(\.isNumber).prefix(9)) ?? 0
+            items.append((ScreenContent.formatAmount(typed, currency: content.currency), primary, 7, Palette.ink))
+        } else if let amount = content.amount, [.paid, .declined, .processing, .presentCode, .cancelled, .expired].contains(content.name) {
+            items.append((ScreenContent.formatAmount(amount, currency: content.currency), primary, 6, Palette.ink))
+        }
+        for language in others { items.append((strings.text(titleKey, language), language, 3, Palette.ink)) }
+        if let key = detailKey(content.name) {
+            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, 2, Palette.muted)) }
+        }
+        if let detail = content.detail { items.append((detail, primary, 2, Palette.muted)) }
+        let boxes = bands(body, weights: items.map(\.2), gap: unit)
+        return zip(items, boxes).map { item, box in
+            .text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3, alignment: .center))
+        }
+    }
+
+    /// The code as large as the panel allows beside (landscape) or above (portrait) the amount,
+    /// instructions in each language, the countdown and the accepted wallets.
+    static func showCode(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, portrait: Bool, unit: Int) -> [ScreenElement] {
+        let qrBox: Rect, info: Rect
+        if portrait {
+            let side = min(body.width, body.height * 3 / 5)
+            qrBox = Rect(x: body.x + (body.width - side) / 2, y: body.y, width: side, height: side)
+            info = Rect(x: body.x, y: body.y + side + unit, width: body.width, height: body.height - side - unit)
+        } else {
+            let side = min(body.height, body.width * 3 / 5)
+            qrBox = Rect(x: body.x, y: body.y + (body.height - side) / 2, width: side, height: side)
+            info = Rect(x: body.x + side + unit * 2, y: body.y, width: body.width - side - unit * 2, height: body.height)
+        }
+        var elements: [ScreenElement] = []
+        if let payload = content.payload { elements.append(.qr(payload: payload, box: qrBox)) }
+        var items: [(String, String, Int, Color)] = []
+        if let amount = content.amount {
+            items.append((ScreenContent.formatAmount(amount, currency: content.currency), content.languages[0], 6, Palette.ink))
+        }
+        for language in content.languages { items.append((strings.text("scan_to_pay", language), language, 2, Palette.ink)) }
+        if let seconds = content.secondsLeft {
+            items.append((strings.text("time_left", content.languages[0], time: ScreenContent.clock(seconds)), content.languages[0], 2, Palette.waiting))
+        }
+        if !content.wallets.isEmpty {
+            items.append((strings.text("accepted", content.languages[0]) + ": " + content.wallets.joined(separator: " · "), content.languages[0], 2, Palette.muted))
+        }
+        let boxes = bands(info, weights: items.map(\.2), gap: unit / 2)
+        for (item, box) in zip(items, boxes) {
+            elements.append(.text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3,
+                                           alignment: portrait ? .center : .leading)))
+        }
+        return elements
+    }
+
+    /// For technicians: colour bars, a one-pixel grid, and a QR in each corner naming the panel size.
+    static func testPattern(_ content: ScreenContent, _ strings: UIStrings, width: Int, height: Int, headerHeight: Int) -> [ScreenElement] {
+        let bars: [UInt32] = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x000000]
+        var elements: [ScreenElement] = []
+        let barTop = headerHeight, barHeight = (height - headerHeight) / 3
+        for (i, colour) in bars.enumerated() {
+            let x0 = width * i / bars.count, x1 = width * (i + 1) / bars.count
+            elements.append(.fill(Rect(x: x0, y: barTop, width: x1 - x0, height: barHeight), Color(colour)))
+        }
+        let step = max(16, min(width, height) / 12)
+        for x in stride(from: 0, to: width, by: step) { elements.append(.fill(Rect(x: x, y: barTop + barHeight, width: 1, height: height - barTop - barHeight), Palette.ink)) }
+        for y in stride(from: barTop + barHeight, to: height, by: step) { elements.append(.fill(Rect(x: 0, y: y, width: width, height: 1), Palette.ink)) }
+        let side = min(width, height) / 4
+        let corners = [(0, barTop + barHeight), (width - side, barTop + barHeight), (0, height - side), (width - side, height - side)]
+        for (i, corner) in corners.enumerated() {
+            elements.append(.qr(payload: "QRPOS TEST \(i + 1) \(width)X\(height)", box: Rect(x: corner.0, y: max(barTop + barHeight, corner.1), width: side, height: side)))
+        }
+        let label = Rect(x: side + 8, y: barTop + barHeight + 8, width: width - 2 * side - 16, height: max(12, side / 3))
+        elements.append(.text(TextItem(text: "\(strings.text("test_pattern", content.languages[0])) \(width)x\(height)", language: content.languages[0],
+                                       box: label, maximumSize: label.height, color: Palette.ink, alignment: .center)))
+        return elements
+    }
+}
