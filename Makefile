@@ -33,6 +33,8 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product qrpos
 	$(RELEASE_BIN)/qrpos bench
+	$(SWIFT) build -c release --product acquirer-sim
+	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 
 # Until the terminal lands: a sample dynamic JPQR in the terminal and as a PNG.
 run: build

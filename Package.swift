@@ -17,6 +17,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Acquirer link and simulator: TLS, HTTP, certificates, the simulator's ledger, logs.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         systemLibrary("CQRencode", pkgConfig: "libqrencode", apt: "libqrencode-dev"),
@@ -35,10 +44,43 @@ let package = Package(
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
         .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux"]),
+        // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
+        .target(name: "Acquirer", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // A real TLS acquirer host for tests, demos and bench tests of boards: ledger in SQLite, faults, wallets.
+        .target(name: "AcquirerSimulator", dependencies: [
+            "Acquirer", "PaymentCodes",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "acquirer-sim", dependencies: [
+            "AcquirerSimulator", "Acquirer", "PaymentCodes",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "qrpos",
             dependencies: [
                 "PaymentCodes", "Imaging", "Devices",
+                "Acquirer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,5 +90,18 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"]),
         .testTarget(name: "qrposTests", dependencies: ["PaymentCodes"]),
+        // End to end against the real simulator over loopback TLS; pure ledger rules tested directly.
+        .testTarget(name: "AcquirerTests", dependencies: [
+            "Acquirer", "AcquirerSimulator", "PaymentCodes",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

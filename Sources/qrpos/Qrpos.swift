@@ -6,7 +6,7 @@ struct Qrpos: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrpos",
         abstract: "QR-payment counter terminal: payment codes, screens, camera, lights, acquirer.",
-        subcommands: [CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self]
     )
 
     /// Exit 0 on success, 1 when the command ran and found the input invalid, 2 on a usage error.

@@ -1,0 +1,86 @@
+@testable import Acquirer
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+import Testing
+
+/// The client's pure parts: reading answers, sorting failures, the recovery rule, masking.
+struct ClientRulesTests {
+    let now = Date(timeIntervalSince1970: 1_750_000_000)
+
+    func charge(_ status: PaymentStatus, refunded: Int = 0, window: TimeInterval = 60) -> Charge {
+        Charge(chargeId: "S1", amount: 1200, currency: "JPY", wallet: "wechatpay", maskedCode: "1345************89", status: status,
+               refundedAmount: refunded, createdAt: now, cancellableUntil: now.addingTimeInterval(window))
+    }
+
+    @Test func answersBecomeOutcomes() throws {
+        let body = try WireFormat.encoder().encode(charge(.paid))
+        #expect((AnswerReading.read(status: 201, body: body) as AcquirerOutcome<Charge>).value?.status == .paid)
+        let refusal: AcquirerOutcome<Charge> = AnswerReading.read(status: 409, body: Data(#"{"error":"idempotency_conflict","message":"m"}"#.utf8))
+        guard case let .refused(r) = refusal else { Issue.record("\(refusal)"); return }
+        #expect(r.status == 409 && r.code == "idempotency_conflict")
+        let failed: AcquirerOutcome<Charge> = AnswerReading.read(status: 503, body: Data())
+        guard case let .unknown(u) = failed else { Issue.record("\(failed)"); return }
+        #expect(u.cause == .serverError)
+        // A 200 the terminal cannot read may still have moved money.
+        #expect((AnswerReading.read(status: 200, body: Data("{}".utf8)) as AcquirerOutcome<Charge>).isUnknown)
+    }
+
+    @Test func transportFailuresAreUnreachableOnlyWhenNothingReachedTheHost() {
+        for error: Error in [HTTPClientError.connectTimeout, HTTPClientError.tlsHandshakeTimeout, NIOSSLError.handshakeFailed(.sslError([]))] {
+            guard case .unreachable = FailureClassification.classify(error) else { Issue.record("\(error) moved nothing"); continue }
+        }
+        for error: Error in [HTTPClientError.readTimeout, HTTPClientError.deadlineExceeded] {
+            guard case let .unknown(u) = FailureClassification.classify(error) else { Issue.record("\(error)"); continue }
+            #expect(u.cause == .timeout)
+        }
+        for error: Error in [HTTPClientError.remoteConnectionClosed, NIOSSLError.uncleanShutdown, IOError(errnoCode: ECONNRESET, reason: "read")] {
+            guard case let .unknown(u) = FailureClassification.classify(error) else { Issue.record("\(error)"); continue }
+            #expect(u.cause == .connectionLost)
+        }
+        guard case .unreachable = FailureClassification.classify(IOError(errnoCode: ECONNREFUSED, reason: "connect")) else {
+            Issue.record("a refused connection moved nothing"); return
+        }
+    }
+
+    @Test func recoveryCancelsInsideTheWindowAndRefundsAfter() {
+        #expect(RecoveryStep.toUndo(.done(charge(.pending)), now: now) == .cancel)
+        #expect(RecoveryStep.toUndo(.done(charge(.paid)), now: now) == .cancel)
+        #expect(RecoveryStep.toUndo(.done(charge(.paid)), now: now.addingTimeInterval(60)) == .refund(amount: 1200))
+        #expect(RecoveryStep.toUndo(.done(charge(.paid, refunded: 200)), now: now) == .refund(amount: 1000))
+        #expect(RecoveryStep.toUndo(.done(charge(.declined)), now: now) == .settled(.declined))
+        #expect(RecoveryStep.toUndo(.done(charge(.cancelled)), now: now) == .settled(.cancelled))
+        #expect(RecoveryStep.toUndo(AcquirerOutcome<Charge>.refused(HostRefusal(status: 404, code: "not_found", message: "")), now: now) == .neverArrived)
+        #expect(RecoveryStep.toUndo(AcquirerOutcome<Charge>.unknown(.init(.timeout, "")), now: now) == .inquireAgain)
+    }
+
+    @Test func customerCodesAreNeverLoggedWhole() {
+        #expect(LogMask.customerCode("134567890123456789") == "1345************89")
+        #expect(LogMask.customerCode("12345678") == "********")
+        let request = ChargeRequest(chargeId: "S1", amount: 1, currency: "JPY", wallet: "wechatpay", customerCode: "134567890123456789")
+        #expect(!"\(request)".contains("134567890123456789"))
+    }
+
+    @Test func idempotencyKeysComeFromTheSaleId() {
+        #expect(IdempotencyKey.sale("S20251121-0001") == "S20251121-0001")
+        #expect(IdempotencyKey.cancel("S20251121-0001") == "S20251121-0001:cancel")
+    }
+
+    @Test func clockOffsetIsMeasuredFromTheMiddleOfTheRoundTrip() {
+        let sent = now, received = now.addingTimeInterval(0.2)
+        #expect(abs(ClockOffset.estimate(sentAt: sent, receivedAt: received, hostTime: now.addingTimeInterval(30.1)) - 30) < 1e-9)
+    }
+
+    @Test func requestTimesSurviveTheWire() throws {
+        let original = charge(.paid)
+        let decoded = try WireFormat.decoder().decode(Charge.self, from: WireFormat.encoder().encode(original))
+        #expect(abs(decoded.createdAt.timeIntervalSince(original.createdAt)) < 0.001)
+        do { _ = try WireFormat.decoder().decode(RefundRequest.self, from: Data(#"{"refundId":"R1","paymentId":"S1"}"#.utf8)) } catch {
+            #expect(WireFormat.explain(error) == "missing field 'amount'")
+        }
+        do { _ = try WireFormat.decoder().decode(RefundRequest.self, from: Data(#"{"refundId":"R1","paymentId":"S1","amount":"12"}"#.utf8)) } catch {
+            #expect(WireFormat.explain(error) == "field 'amount': expected an integer")
+        }
+    }
+}
