@@ -3,7 +3,7 @@ SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
-                libv4l-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk
+                libv4l-dev libzint-dev libjpeg-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk
 RELEASE_BIN  := .build/release
 DEMO_PNG     ?= .build/demo-jpqr.png
 
@@ -36,9 +36,11 @@ bench: deps
 	$(SWIFT) build -c release --product acquirer-sim
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 
-# Until the terminal lands: a sample dynamic JPQR in the terminal and as a PNG.
-run: build
-	$(RELEASE_BIN)/qrpos demo --png $(DEMO_PNG)
+# The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
+run: deps
+	$(SWIFT) build -c release --product qrpos
+	$(SWIFT) build -c release --product acquirer-sim
+	BIN=$(RELEASE_BIN) ./Board/sim/run.sh
 
 # README screenshots, drawn by the code itself (release build, the demo merchant of Board/sim).
 SCREENS := idle amount-entry show-code present-code processing paid declined offline

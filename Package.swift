@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The ECR API registers drive the terminal with.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         systemLibrary("CQRencode", pkgConfig: "libqrencode", apt: "libqrencode-dev"),
@@ -36,6 +38,13 @@ let package = Package(
         systemLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
         // Linux kernel headers (fbdev, ioctl, terminal size): no library to link.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // Camera (libv4l2 converts MJPEG and odd formats), status lights (libgpiod v1), shoppers' 1D codes (libzint).
+        systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        systemLibrary("CGPIOD", pkgConfig: "libgpiod", apt: "libgpiod-dev"),
+        // Camera-like still images are often JPEG (what zbarimg reads through ImageMagick).
+        systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg-dev"),
+        // Debian's libzint-dev 2.11 has no pkg-config file: the module map links "zint" by name.
+        .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
 
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
@@ -43,7 +52,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
-        .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux"]),
+        .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "PaymentCodes",
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -76,12 +86,19 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The terminal: sale state machine, journal, recovery, ECR API, board configuration, the wiring.
+        .target(name: "Terminal", dependencies: ["PaymentCodes", "Acquirer", "Imaging", "Devices", "CLinux", .product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "TOMLKit", package: "TOMLKit"),
+                                                .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "qrpos",
             dependencies: [
                 "PaymentCodes", "Imaging", "Devices",
-                "Acquirer",
+                "CZbar", // `qrpos bench` times a bare zbar_scan_image beside the scanner
+                "Acquirer", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -89,7 +106,17 @@ let package = Package(
         .testTarget(name: "PaymentCodesTests", dependencies: ["PaymentCodes"], exclude: ["Vectors"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"]),
+        // Camera, scanner and lights: a generated corpus of every wallet's codes, checked against zbarimg.
+        .testTarget(name: "ScannerTests", dependencies: ["Devices", "Imaging", "PaymentCodes", "CZint"]),
         .testTarget(name: "qrposTests", dependencies: ["PaymentCodes"]),
+        // The sale machine as values, and `qrpos run` end to end against `acquirer-sim` (both run as processes).
+        .testTarget(name: "TerminalTests", dependencies: [
+            "Terminal", "Acquirer",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // End to end against the real simulator over loopback TLS; pure ledger rules tested directly.
         .testTarget(name: "AcquirerTests", dependencies: [
             "Acquirer", "AcquirerSimulator", "PaymentCodes",

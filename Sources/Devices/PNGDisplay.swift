@@ -10,7 +10,10 @@ public final class PNGDisplay: Display {
     private var count = 0
     public private(set) var lastPath: String?
 
-    /// Writes each frame to `folder/screen-NNNN.png` and `folder/latest.png`.
+    /// Numbered files kept in the folder: a ring, so a counter running for weeks does not fill the disk.
+    public static let kept = 100
+
+    /// Writes each frame to `folder/screen-NNNN.png` (the last 100) and `folder/latest.png`.
     public init(width: Int, height: Int, folder: String) throws(DeviceError) {
         self.width = width; self.height = height; self.folder = folder; path = nil
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
@@ -31,7 +34,7 @@ public final class PNGDisplay: Display {
         }
         let target: String
         if let folder {
-            count += 1
+            count = count % Self.kept + 1
             target = "\(folder)/screen-\(String(format: "%04d", count)).png"
         } else {
             target = path!

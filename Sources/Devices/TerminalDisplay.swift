@@ -9,9 +9,11 @@ public final class TerminalDisplay: Display {
     public let width: Int
     public let height: Int
     private let output: FileHandle
+    private let clearsScreen: Bool
 
-    public init(width: Int, height: Int, output: FileHandle = .standardOutput) {
-        self.width = width; self.height = height; self.output = output
+    /// `clearsScreen`: each frame replaces the last (a live counter), instead of scrolling (one-off previews).
+    public init(width: Int, height: Int, output: FileHandle = .standardOutput, clearsScreen: Bool = false) {
+        self.width = width; self.height = height; self.output = output; self.clearsScreen = clearsScreen
     }
 
     public var description: String { "terminal \(width)x\(height)" }
@@ -24,7 +26,7 @@ public final class TerminalDisplay: Display {
     }
 
     public func show(_ frame: Frame) throws(DeviceError) {
-        var out = ""
+        var out = clearsScreen ? "\u{1B}[H\u{1B}[2J" : ""
         if let payload = frame.codes.first {
             do { out += TerminalQR.render(try QRSymbol(payload)) } catch { throw DeviceError(device: description, call: "qr", hint: error.description) }
             out += frame.texts.joined(separator: "\n") + "\n"

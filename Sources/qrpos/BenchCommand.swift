@@ -46,6 +46,7 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "  zbar read back          %8.1f µs", read * 1e6))
         try? FileManager.default.removeItem(atPath: png)
         try screens(request)
+        try scanning(classifier)
     }
 
     /// Time from an amount to a finished show-code frame in a back buffer (build the JPQR, lay out,

@@ -2,18 +2,19 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Qrpos: ParsableCommand {
+struct Qrpos: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrpos",
         abstract: "QR-payment counter terminal: payment codes, screens, camera, lights, acquirer.",
-        subcommands: [CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self]
+        subcommands: [RunCommand.self, CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self,
+                      ScanCommand.self, PresentCommand.self, LightsCommand.self]
     )
 
     /// Exit 0 on success, 1 when the command ran and found the input invalid, 2 on a usage error.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure || error is ValidationError {

@@ -1,0 +1,101 @@
+import Foundation
+import TOMLKit
+
+/// The camera and lights a board file names (`[camera]` and `[lights]` of `Board/NAME/board.toml`).
+/// Relative paths are taken from the working directory, as for the rest of the board file.
+public struct BoardDevices: Sendable {
+    public struct CameraSetup: Equatable, Sendable {
+        public enum Backend: String, Sendable { case v4l2, images }
+        public var backend: Backend
+        /// /dev/videoN for v4l2; the watched folder for images.
+        public var device: String
+        public var width: Int
+        public var height: Int
+        public init(backend: Backend, device: String, width: Int = 1280, height: Int = 720) {
+            self.backend = backend; self.device = device; self.width = width; self.height = height
+        }
+    }
+
+    public struct LightsSetup: Equatable, Sendable {
+        public enum Backend: String, Sendable { case gpiod, sysfs, simulated }
+        public var backend: Backend
+        /// Colour names in board order: green, amber, red first, then any other.
+        public var names: [String]
+        /// gpiod: chip label or path (nil: find the named lines on any chip).
+        public var chip: String?
+        public var gpio: [GPIOLights.Wiring]
+        /// sysfs: the LED class folder and each light's LED name.
+        public var root: String
+        public var leds: [String: String]
+    }
+
+    public var file: String
+    public var camera: CameraSetup?
+    public var lights: LightsSetup?
+
+    public init(file: String) throws(DeviceError) {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw DeviceError(device: file, call: "read", hint: "cannot read the board file")
+        }
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw DeviceError(device: file, call: "parse", hint: "line \(error.source.begin.line): \(error.description)")
+        } catch { throw DeviceError(device: file, call: "parse", hint: "\(error)") }
+        try self.init(table: table, file: file)
+    }
+
+    /// From a table already read (the terminal's BoardConfig keeps the whole file).
+    public init(table: TOMLTable, file: String) throws(DeviceError) {
+        self.file = file
+        func problem(_ key: String, _ text: String) -> DeviceError { DeviceError(device: file, call: "[\(key)]", hint: text) }
+        if let section = table["camera"]?.table {
+            let backend = section["backend"]?.string ?? "v4l2"
+            guard let kind = CameraSetup.Backend(rawValue: backend) else { throw problem("camera", "backend must be v4l2 or images, found \"\(backend)\"") }
+            let device = kind == .images ? section["folder"]?.string : section["device"]?.string ?? "/dev/video0"
+            guard let device else { throw problem("camera", "the images backend needs folder = \"…\"") }
+            let size = (section["size"]?.string ?? "1280x720").lowercased().split(separator: "x").compactMap { Int($0) }
+            guard size.count == 2, size.allSatisfy({ (16...8192).contains($0) }) else { throw problem("camera", "size must be WxH, e.g. 1280x720") }
+            camera = CameraSetup(backend: kind, device: device, width: size[0], height: size[1])
+        }
+        if let section = table["lights"]?.table {
+            let backend = section["backend"]?.string ?? "simulated"
+            guard let kind = LightsSetup.Backend(rawValue: backend) else { throw problem("lights", "backend must be gpiod, sysfs or simulated, found \"\(backend)\"") }
+            let colours = section.keys.filter { section[$0]?.table != nil }
+            let known = ["green", "amber", "red"]
+            let names = known.filter(colours.contains) + colours.filter { !known.contains($0) }.sorted()
+            var gpio: [GPIOLights.Wiring] = [], leds: [String: String] = [:]
+            for name in names {
+                let light = section[name]!.table!
+                if let offset = light["line"]?.int {
+                    gpio.append(.init(light: name, line: .offset(offset), activeLow: light["active_low"]?.bool ?? false))
+                } else if let line = light["line"]?.string {
+                    gpio.append(.init(light: name, line: .name(line), activeLow: light["active_low"]?.bool ?? false))
+                } else if kind == .gpiod {
+                    throw problem("lights.\(name)", "needs line = \"NAME\" or line = OFFSET")
+                }
+                if let led = light["led"]?.string { leds[name] = led } else if kind == .sysfs { throw problem("lights.\(name)", "needs led = \"NAME\" (under /sys/class/leds)") }
+            }
+            guard !names.isEmpty || kind == .simulated else { throw problem("lights", "name the lights: green = { line = \"…\" }, …") }
+            lights = LightsSetup(backend: kind, names: names.isEmpty ? known : names, chip: section["chip"]?.string, gpio: gpio,
+                                 root: section["root"]?.string ?? "/sys/class/leds", leds: leds)
+        }
+    }
+
+    public func openLights(output: @escaping (String) -> Void = { print($0) }) throws(DeviceError) -> any Lights {
+        guard let lights else { throw DeviceError(device: file, call: "[lights]", hint: "this board file has no [lights] section") }
+        switch lights.backend {
+        case .simulated: return SimulatedLights(names: lights.names, output: output)
+        case .gpiod: return try GPIOLights(chip: lights.chip, wiring: lights.gpio)
+        case .sysfs: return try LEDClassLights(leds: lights.names.map { ($0, lights.leds[$0]!) }, root: lights.root)
+        }
+    }
+
+    public func openCamera(log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(("camera: " + $0 + "\n").utf8)) }) throws(DeviceError) -> any Camera {
+        guard let camera else { throw DeviceError(device: file, call: "[camera]", hint: "this board file has no [camera] section") }
+        switch camera.backend {
+        case .images: return try ImageFolderCamera(watching: camera.device)
+        case .v4l2: return try V4L2Camera(device: camera.device, width: camera.width, height: camera.height, log: log)
+        }
+    }
+}

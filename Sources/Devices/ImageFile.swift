@@ -1,0 +1,100 @@
+import CJPEG
+import Foundation
+import Imaging
+
+/// Still images read as luminance the way zbarimg sees them (ImageMagick's intensity: Rec. 709 luma
+/// of the stored values, alpha ignored), so a code zbarimg reads in a file, we read too.
+public enum ImageFile {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
+    }
+
+    /// Extensions the image-file camera picks up in a folder.
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg", "pgm", "ppm", "pnm"]
+
+    public static func isImage(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        // Dot files are half-written images (written, then renamed into place).
+        return !name.hasPrefix(".") && extensions.contains((name as NSString).pathExtension.lowercased())
+    }
+
+    public static func readLuma(_ path: String) throws(Failure) -> GrayImage {
+        let head: Data
+        do { head = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 2) ?? Data() } catch {
+            throw Failure(path: path, message: "cannot open (\((error as NSError).localizedDescription))")
+        }
+        if head.first == UInt8(ascii: "P") { return try PortableAnymap.read(path) }
+        if head.starts(with: [0xFF, 0xD8]) { return try jpeg(path) }
+        let rgba: (width: Int, height: Int, pixels: [UInt8])
+        do { rgba = try PNGFile.read(path, as: .rgba) } catch { throw Failure(path: path, message: error.message) }
+        var image = GrayImage(width: rgba.width, height: rgba.height)
+        rgba.pixels.withUnsafeBufferPointer { source in
+            image.pixels.withUnsafeMutableBufferPointer { luma in
+                for i in 0..<luma.count {
+                    let p = i * 4
+                    luma[i] = luma709(source[p], source[p + 1], source[p + 2])
+                }
+            }
+        }
+        return image
+    }
+}
+
+extension ImageFile {
+    /// JPEG decoded to RGB by libjpeg (as ImageMagick does for zbarimg), then the same luma as PNG.
+    static func jpeg(_ path: String) throws(Failure) -> GrayImage {
+        var width: Int32 = 0, height: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        guard let rgb = qrpos_jpeg_read_rgb(path, &width, &height, &message, message.count) else {
+            throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        defer { free(rgb) }
+        var image = GrayImage(width: Int(width), height: Int(height))
+        image.pixels.withUnsafeMutableBufferPointer { luma in
+            for i in 0..<luma.count { luma[i] = luma709(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]) }
+        }
+        return image
+    }
+}
+
+/// Binary PGM and PPM (P5, P6): what `v4l2-ctl --stream-to` dumps convert to and technicians keep.
+enum PortableAnymap {
+    static func read(_ path: String) throws(ImageFile.Failure) -> GrayImage {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ImageFile.Failure(path: path, message: "cannot read") }
+        let bytes = [UInt8](data)
+        var position = 2
+        func number() -> Int? {
+            while position < bytes.count {
+                if bytes[position] == UInt8(ascii: "#") { while position < bytes.count, bytes[position] != 10 { position += 1 } }
+                else if [9, 10, 13, 32].contains(bytes[position]) { position += 1 } else { break }
+            }
+            var value = 0, digits = 0
+            while position < bytes.count, (48...57).contains(bytes[position]), digits < 9 { value = value * 10 + Int(bytes[position] - 48); position += 1; digits += 1 }
+            return digits > 0 ? value : nil
+        }
+        let kind = bytes.count > 1 ? bytes[1] : 0
+        guard kind == UInt8(ascii: "5") || kind == UInt8(ascii: "6"), let width = number(), let height = number(), let maxValue = number(),
+              width > 0, height > 0, (1...255).contains(maxValue) else {
+            throw ImageFile.Failure(path: path, message: "not a binary 8-bit PGM or PPM (P5/P6)")
+        }
+        position += 1
+        let channels = kind == UInt8(ascii: "5") ? 1 : 3
+        guard bytes.count - position >= width * height * channels else { throw ImageFile.Failure(path: path, message: "truncated image data") }
+        var image = GrayImage(width: width, height: height)
+        for i in 0..<width * height {
+            let p = position + i * channels
+            let value = channels == 1 ? Int(bytes[p]) : Int(luma709(bytes[p], bytes[p + 1], bytes[p + 2]))
+            image.pixels[i] = UInt8(min(255, value * 255 / maxValue))
+        }
+        return image
+    }
+}
+
+/// 0.2126 R + 0.7152 G + 0.0722 B of the stored (gamma-encoded) values in 16-bit fixed point, rounded:
+/// ImageMagick's default intensity, which zbarimg reads.
+@inline(__always) func luma709(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> UInt8 {
+    let r = 13933 * Int(red), g = 46871 * Int(green), b = 4732 * Int(blue)
+    return UInt8((r + g + b + 32768) >> 16)
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+
+/// Log lines to a file (the terminal itself shows the counter screen, so logs cannot go there).
+public struct FileLogHandler: LogHandler {
+    final class Sink: @unchecked Sendable {
+        let handle: FileHandle
+        let lock = NSLock()
+        init(_ handle: FileHandle) { self.handle = handle }
+        func write(_ line: String) { lock.lock(); handle.write(Data(line.utf8)); lock.unlock() }
+    }
+
+    private let label: String
+    private let sink: Sink
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+
+    public static func opening(_ path: String) throws -> @Sendable (String) -> any LogHandler {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission) }
+        handle.seekToEndOfFile()
+        let sink = Sink(handle)
+        return { label in FileLogHandler(label: label, sink: sink) }
+    }
+
+    init(label: String, sink: Sink) { self.label = label; self.sink = sink }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = metadata.merging(extra ?? [:]) { $1 }
+        let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.write("\(ISO8601DateFormatter().string(from: Date())) \(level) \(label): \(message)\(fields.isEmpty ? "" : " " + fields)\n")
+    }
+}

@@ -1,0 +1,39 @@
+import Devices
+import Foundation
+import Imaging
+import Logging
+
+/// Owns the panel and the fonts (FreeType is single-threaded): draws each screen and shows it.
+public actor ScreenPresenter {
+    private let display: any Display
+    private let preview: (any Display)?
+    private let painter: ScreenPainter
+    private let strings: UIStrings
+    private let rotation: Int
+    private let logger: Logger
+    public private(set) var shown: ScreenContent?
+
+    public init(display: sending any Display, preview: sending (any Display)?, fonts: sending FontBook, strings: UIStrings, rotation: Int, logger: Logger) {
+        self.display = display; self.preview = preview; painter = ScreenPainter(fonts: fonts); self.strings = strings
+        self.rotation = rotation; self.logger = logger
+    }
+
+    public func show(_ content: ScreenContent) {
+        shown = content
+        for panel in [display] + (preview.map { [$0] } ?? []) {
+            do {
+                let (canvas, drawn) = try painter.render(content, strings: strings, width: panel.width, height: panel.height,
+                                                         rotation: panel === display ? rotation : 0)
+                try panel.show(Frame(canvas: canvas, texts: drawn.texts.map(\.item.text), codes: drawn.codes.map(\.payload)))
+            } catch {
+                // A broken panel must not stop the sale: the register still gets its answer.
+                logger.error("cannot show \(content.name.rawValue) on \(panel.description): \(error)")
+            }
+        }
+    }
+
+    public func close() {
+        display.close()
+        preview?.close()
+    }
+}

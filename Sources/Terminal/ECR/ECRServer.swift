@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The local API cash registers drive the terminal with: HTTP/JSON on loopback with a bearer token.
+public enum ECRServer {
+    public struct Options: Sendable {
+        public var token: String
+        public var currency: String
+        public var maximumAmount: Int
+        /// Nil when payments may be taken; otherwise why not (clock, offline), shown to the register.
+        public var refusal: @Sendable () async -> String?
+        public var health: @Sendable () async -> [String: String]
+        public init(token: String, currency: String, maximumAmount: Int, refusal: @escaping @Sendable () async -> String?,
+                    health: @escaping @Sendable () async -> [String: String]) {
+            self.token = token; self.currency = currency; self.maximumAmount = maximumAmount; self.refusal = refusal; self.health = health
+        }
+    }
+
+    public static func application(runner: SaleRunner, options: Options, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(runner: runner, options: options), configuration: .init(address: .hostname(host, port: port), serverName: "qrpos"),
+                    logger: logger)
+    }
+
+    public static func router(runner: SaleRunner, options: Options) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: BearerToken(token: options.token))
+
+        router.post("/v1/sales") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 16 * 1024)
+            let sale: SaleRequest
+            do { sale = try SaleRequest(json: Data(buffer: body), currency: options.currency, maximumAmount: options.maximumAmount) } catch let error as SaleRequest.Invalid {
+                return problem(.badRequest, error.description)
+            }
+            if let why = await options.refusal() { return problem(.serviceUnavailable, why) }
+            do {
+                let started = try await runner.start(amount: sale.amount, currency: sale.currency, reference: sale.reference, mode: sale.mode)
+                return json(.created, SaleView(started))
+            } catch let error as SaleRunner.StartError {
+                if case .busy = error { return problem(.conflict, error.description) }
+                return problem(.internalServerError, error.description)
+            }
+        }
+
+        router.get("/v1/sales/:id") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            var wait = 0
+            if let text = request.uri.queryParameters["wait"] {
+                guard let seconds = Int(text), (0...60).contains(seconds) else { return problem(.badRequest, "wait must be 0 to 60 seconds") }
+                wait = seconds
+            }
+            guard let sale = await runner.wait(id, seconds: wait) else { return problem(.notFound, "no sale \(id)") }
+            return json(.ok, SaleView(sale))
+        }
+
+        router.post("/v1/sales/:id/cancel") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let sale = await runner.cancel(id) else { return problem(.notFound, "no sale \(id)") }
+            return json(.accepted, SaleView(sale))
+        }
+
+        router.post("/v1/refunds") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 16 * 1024)
+            guard let object = try? JSONDecoder().decode([String: JSONField].self, from: Data(buffer: body)) else {
+                return problem(.badRequest, "the body must be a JSON object {\"saleId\": …, \"amount\": …}")
+            }
+            guard case let .string(id)? = object["saleId"] else { return problem(.badRequest, "saleId is missing") }
+            let amount: Int
+            do { amount = try SaleRequest.amount(object["amount"], maximum: options.maximumAmount) } catch let error as SaleRequest.Invalid {
+                return problem(.badRequest, error.description)
+            }
+            guard let before = await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            guard before.state == .paid else { return problem(.conflict, "sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
+            guard amount <= before.amount - before.refundedAmount else {
+                return problem(.badRequest, "at most \(before.amount - before.refundedAmount) can still be refunded")
+            }
+            guard let sale = await runner.refund(id, amount: amount) else { return problem(.notFound, "no sale \(id)") }
+            return json(.accepted, SaleView(sale))
+        }
+
+        router.get("/v1/health") { _, _ -> Response in
+            let status = await options.health()
+            let ok = status.values.allSatisfy { $0.hasPrefix("ok") }
+            return json(ok ? .ok : .serviceUnavailable, status)
+        }
+        return router
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, ["error": message])
+    }
+}
+
+/// What the register sees of a sale: never the customer's whole code.
+public struct SaleView: Codable, Sendable {
+    public var id: String, status: String, amount: Int, currency: String, mode: String
+    public var reference: String?, wallet: String?, customerCode: String?, detail: String?
+    public var refundedAmount: Int, expiresAt: Date, createdAt: Date, updatedAt: Date
+
+    public init(_ sale: Sale) {
+        id = sale.id; status = sale.state.rawValue; amount = sale.amount; currency = sale.currency; mode = sale.mode.rawValue
+        reference = sale.reference; wallet = sale.wallet; customerCode = sale.maskedCode; detail = sale.detail
+        refundedAmount = sale.refundedAmount; expiresAt = sale.expiresAt; createdAt = sale.createdAt; updatedAt = sale.updatedAt
+    }
+}
+
+/// Every request must carry `Authorization: Bearer <token>`; compared in constant time.
+struct BearerToken: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        let a = Array(presented.utf8), b = Array(token.utf8)
+        var difference = a.count ^ b.count
+        for i in 0..<min(a.count, b.count) { difference |= Int(a[i] ^ b[i]) }
+        guard difference == 0, !token.isEmpty else {
+            return ECRServer.problem(.unauthorized, presented.isEmpty ? "missing bearer token (Authorization: Bearer …)" : "wrong bearer token")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+// Internal: GRDB stays an implementation detail, so modules using Terminal need none of SQLite's headers.
+internal import GRDB
+
+/// The sale journal: SQLite through GRDB, WAL with synchronous=FULL so a committed transition survives a
+/// power cut. Every transition is committed here before the driver acts on it.
+public final class Journal: Sendable {
+    private let database: DatabasePool
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "qrpos.journal"
+        configuration.prepareDatabase { db in
+            // FULL: the WAL is fsynced at every commit, so "committed" means on the flash, not in a cache.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw Failure(description: "cannot open the journal \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sales and their transitions") { db in
+            try db.create(table: "sale") { t in
+                t.primaryKey("id", .text)
+                t.column("amount", .integer).notNull()
+                t.column("currency", .text).notNull()
+                t.column("reference", .text)
+                t.column("mode", .text).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("payload", .text)
+                t.column("chargeCount", .integer).notNull()
+                t.column("wallet", .text)
+                t.column("maskedCode", .text)
+                t.column("expiresAt", .datetime).notNull()
+                t.column("undo", .text)
+                t.column("detail", .text)
+                t.column("refundedAmount", .integer).notNull()
+                t.column("refundCount", .integer).notNull()
+                t.column("refundInFlight", .integer).notNull()
+                t.column("acknowledged", .boolean).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "transition") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("saleId", .text).notNull().indexed().references("sale", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("fromState", .text).notNull()
+                t.column("toState", .text).notNull()
+                t.column("event", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Writes a new sale; refuses an id that exists (the idempotency key must stay unique).
+    public func insert(_ sale: Sale) throws {
+        try database.write { db in
+            try SaleRow(sale).insert(db)
+            try TransitionRow(Transition(saleId: sale.id, at: sale.createdAt, fromState: "", toState: sale.state.rawValue, event: "created")).insert(db)
+        }
+    }
+
+    /// Commits a transition (the new row and its audit line) in one transaction.
+    public func commit(_ sale: Sale, from previous: SaleState, event: String) throws {
+        try database.write { db in
+            try SaleRow(sale).update(db)
+            if previous != sale.state || event != "retry" {
+                try TransitionRow(Transition(saleId: sale.id, at: sale.updatedAt, fromState: previous.rawValue, toState: sale.state.rawValue, event: event)).insert(db)
+            }
+        }
+    }
+
+    public func sale(_ id: String) throws -> Sale? { try database.read { try SaleRow.fetchOne($0, key: id)?.sale } }
+
+    /// Sales not in a final state (paid counts as final): what a restart must resume.
+    public func unfinished() throws -> [Sale] {
+        let finals = SaleState.allCases.filter(\.isFinal).map(\.rawValue)
+        return try database.read { try SaleRow.filter(!finals.contains(Column("state"))).order(Column("createdAt")).fetchAll($0).map(\.sale) }
+    }
+
+    public func recent(_ limit: Int = 50) throws -> [Sale] {
+        try database.read { try SaleRow.order(Column("createdAt").desc).limit(limit).fetchAll($0).map(\.sale) }
+    }
+
+    public func transitions(of id: String) throws -> [Transition] {
+        try database.read { try TransitionRow.filter(Column("saleId") == id).order(Column("seq")).fetchAll($0).map(\.transition) }
+    }
+}
+
+/// A sale as a row: its Codable fields are the columns.
+struct SaleRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "sale"
+    var sale: Sale
+    init(_ sale: Sale) { self.sale = sale }
+    init(from decoder: any Decoder) throws { sale = try Sale(from: decoder) }
+    func encode(to encoder: any Encoder) throws { try sale.encode(to: encoder) }
+}
+
+struct TransitionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "transition"
+    var transition: Transition
+    init(_ transition: Transition) { self.transition = transition }
+    init(from decoder: any Decoder) throws { transition = try Transition(from: decoder) }
+    func encode(to encoder: any Encoder) throws { try transition.encode(to: encoder) }
+}
+
+/// One line of a sale's history, for technicians and audits.
+public struct Transition: Codable, Sendable {
+    public var saleId: String
+    public var at: Date
+    public var fromState: String
+    public var toState: String
+    public var event: String
+}

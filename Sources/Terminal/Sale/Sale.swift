@@ -1,0 +1,82 @@
+import Foundation
+
+/// How the shopper pays: we show the code, we scan theirs, or both at once.
+public enum SaleMode: String, Codable, Sendable, CaseIterable { case show, scan, auto }
+
+/// Where a sale stands. The journal stores the raw value; final states never change except paid -> refunding.
+public enum SaleState: String, Codable, Sendable, CaseIterable {
+    /// Journalled, nothing sent yet.
+    case created
+    /// Scan mode: waiting for the shopper to hold up a code; nothing at the host.
+    case awaitingCode = "awaiting-code"
+    /// Sent to the host; waiting for the shopper or the wallet.
+    case pending
+    /// The host's answer was lost (timeout, 5xx, reset): being resolved by inquiry.
+    case unknown
+    /// A cancel (or reversal) is being sent, and resent until the host answers.
+    case cancelling
+    /// A refund is being sent, and resent until the host answers.
+    case refunding
+    case paid, declined, expired, cancelled, refunded
+
+    public var isFinal: Bool { [.paid, .declined, .expired, .cancelled, .refunded].contains(self) }
+}
+
+/// Why the terminal wants a sale undone; it decides what a late "paid" means.
+public enum UndoReason: String, Codable, Sendable {
+    /// The cashier pressed cancel or the register cancelled: money that moved anyway goes back.
+    case cashier
+    /// The code's time ran out: a payment that slipped in before the cancel stands.
+    case expired
+    /// The terminal restarted mid-sale: a payment the host has stands.
+    case recovery
+    /// Auto mode: the shopper held up their own code, so the shown order is withdrawn before charging it.
+    case switchToScan = "switch-to-scan"
+}
+
+/// One sale as the journal keeps it. A value: the machine returns a new one for each event.
+public struct Sale: Codable, Sendable, Equatable {
+    public var id: String
+    public var amount: Int
+    public var currency: String
+    public var reference: String?
+    public var mode: SaleMode
+    public var state: SaleState
+    /// The JPQR shown (merchant-presented); built on the terminal before anything is sent.
+    public var payload: String?
+    /// Charges made for this sale; each new customer code gets the next number, never while one is unresolved.
+    public var chargeCount: Int
+    /// The wallet of the shopper's code, once known.
+    public var wallet: String?
+    /// The customer code masked for the journal and the screen; the full code lives only in memory.
+    public var maskedCode: String?
+    public var expiresAt: Date
+    public var undo: UndoReason?
+    /// What the host said about a decline, or what went wrong, for the screen and the register.
+    public var detail: String?
+    public var refundedAmount: Int
+    public var refundCount: Int
+    /// The amount of the refund being sent (resent with the same key until the host answers).
+    public var refundInFlight: Int
+    /// The host has answered about the order or charge in flight, so it knows it: from then on an
+    /// unreachable host means "ask again", not "nothing moved".
+    public var acknowledged: Bool
+    /// Consecutive inquiries or resends without an answer, for the back-off.
+    public var attempts: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, amount: Int, currency: String, reference: String? = nil, mode: SaleMode, payload: String? = nil,
+                expiresAt: Date, now: Date) {
+        self.id = id; self.amount = amount; self.currency = currency; self.reference = reference; self.mode = mode
+        state = .created; self.payload = payload; chargeCount = 0; wallet = nil; maskedCode = nil; self.expiresAt = expiresAt
+        undo = nil; detail = nil; refundedAmount = 0; refundCount = 0; refundInFlight = 0; acknowledged = false; attempts = 0; createdAt = now; updatedAt = now
+    }
+
+    /// Merchant-presented while no customer code has been charged.
+    public var isOrder: Bool { chargeCount == 0 }
+    /// The host-side id of what is in flight: the order (the sale id) or the latest charge.
+    public var hostID: String { isOrder ? id : chargeID(chargeCount) }
+    public func chargeID(_ n: Int) -> String { "\(id)-c\(n)" }
+    public var refundID: String { "\(id)-r\(refundCount)" }
+}

@@ -1,0 +1,249 @@
+import Acquirer
+import Foundation
+import Logging
+import PaymentCodes
+
+/// Drives sales: every event goes through the pure machine, the new state is committed to the journal,
+/// and only then is the host contacted. Answers come back as events. One actor, so events never race.
+public actor SaleRunner {
+    public struct Settings: Sendable {
+        public var codeLifetime: Int
+        public var terminalLabel: String
+        /// Longest long-poll `wait` (kept under the client's read timeout).
+        public var longPoll: Duration
+        public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration) {
+            self.codeLifetime = codeLifetime; self.terminalLabel = terminalLabel; self.longPoll = longPoll
+        }
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case busy(String), journal(String), payload(String)
+        public var description: String {
+            switch self {
+            case let .busy(id): return "sale \(id) is still in progress: finish or cancel it first"
+            case let .journal(why): return "the journal refused the sale: \(why)"
+            case let .payload(why): return "cannot build the code: \(why)"
+            }
+        }
+    }
+
+    private let journal: Journal
+    private let client: AcquirerClient
+    private let merchant: PaymentRequest
+    private let settings: Settings
+    private let logger: Logger
+    private var sales: [String: Sale] = [:]
+    /// Full customer codes, kept in memory only for the charge in flight (never journalled or logged).
+    private var customerCodes: [String: String] = [:]
+    private var waiters: [String: [CheckedContinuation<Sale, Never>]] = [:]
+    private var listeners: [@Sendable (Sale) -> Void] = []
+    private let crashPoint = ProcessInfo.processInfo.environment["QRPOS_CRASH_AT"]
+
+    public init(journal: Journal, client: AcquirerClient, merchant: PaymentRequest, settings: Settings, logger: Logger) {
+        self.journal = journal; self.client = client; self.merchant = merchant; self.settings = settings; self.logger = logger
+    }
+
+    /// Called on every committed change (screens, lights, ECR long-polls).
+    public func onChange(_ listener: @escaping @Sendable (Sale) -> Void) { listeners.append(listener) }
+
+    /// The sale in progress at the counter, if any (one shopper at a time).
+    public var current: Sale? { sales.values.filter { !$0.state.isFinal }.max { $0.createdAt < $1.createdAt } }
+
+    public func sale(_ id: String) -> Sale? { sales[id] ?? (try? journal.sale(id)) ?? nil }
+
+    // MARK: starting and stopping
+
+    public func start(amount: Int, currency: String, reference: String?, mode: SaleMode) throws(StartError) -> Sale {
+        if let busy = current { throw .busy(busy.id) }
+        let now = Date()
+        let id = Self.newID(now)
+        var payload: String?
+        if mode != .scan {
+            var request = merchant
+            request.amount = Currency.code(currency).map { $0.amountText(minorUnits: amount) } ?? String(amount)
+            request.currency = currency
+            request.reference = id
+            request.terminalLabel = settings.terminalLabel
+            do { payload = try JPQRScheme().build(request) } catch { throw .payload(error.description) }
+        }
+        let sale = Sale(id: id, amount: amount, currency: currency, reference: reference, mode: mode, payload: payload,
+                        expiresAt: now.addingTimeInterval(TimeInterval(settings.codeLifetime)), now: now)
+        do { try journal.insert(sale) } catch { throw .journal("\(error)") }
+        sales[id] = sale
+        crash("created")
+        announce(sale)
+        handle(id, .begin)
+        Task { [weak self, lifetime = settings.codeLifetime] in
+            try? await Task.sleep(for: .seconds(lifetime))
+            await self?.handle(id, .expired)
+        }
+        return sale
+    }
+
+    /// A code read by the camera; charged only for a sale that is waiting for one (or in auto mode).
+    @discardableResult
+    public func codeScanned(_ code: String, wallet: String) -> Sale? {
+        guard let sale = current, sale.mode != .show, sale.state == .awaitingCode || (sale.mode == .auto && sale.state == .pending && sale.isOrder) else { return nil }
+        customerCodes[sale.id] = code
+        handle(sale.id, .codeScanned(wallet: wallet, masked: LogMask.customerCode(code)))
+        return self.sale(sale.id)
+    }
+
+    public func cancel(_ id: String) -> Sale? {
+        handle(id, .cashierCancel)
+        return sale(id)
+    }
+
+    public func refund(_ id: String, amount: Int) -> Sale? {
+        if sales[id] == nil, let stored = try? journal.sale(id) { sales[id] = stored }
+        handle(id, .refundRequested(amount: amount))
+        return sale(id)
+    }
+
+    /// Resumes every sale the journal holds unfinished (after a crash, a power cut or a deploy).
+    public func recover() throws -> [Sale] {
+        let unfinished = try journal.unfinished()
+        for sale in unfinished {
+            sales[sale.id] = sale
+            logger.notice("resuming sale", metadata: ["sale": "\(sale.id)", "state": "\(sale.state.rawValue)"])
+            handle(sale.id, .recover)
+        }
+        return unfinished
+    }
+
+    /// Long-poll: the sale once it is final (or changes state), or as it stands after `seconds`.
+    public func wait(_ id: String, seconds: Int) async -> Sale? {
+        guard let sale = sale(id) else { return nil }
+        if sale.state.isFinal || seconds <= 0 { return sale }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(seconds))
+            await self?.releaseWaiters(id)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in waiters[id, default: []].append(continuation) }
+    }
+
+    private func releaseWaiters(_ id: String) {
+        guard let sale = sale(id) else { return }
+        for waiter in waiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: sale) }
+    }
+
+    // MARK: the loop
+
+    private func handle(_ id: String, _ event: SaleEvent) {
+        guard let sale = sales[id] ?? (try? journal.sale(id)) ?? nil else { return }
+        let (next, effects) = SaleMachine.step(sale, event, now: Date())
+        guard next != sale || !effects.isEmpty else { return }
+        // Journal first: a transition is on disk before anything it causes leaves the terminal.
+        if next.state != sale.state || next != sale {
+            do { try journal.commit(next, from: sale.state, event: Self.name(event)) } catch {
+                logger.critical("journal write failed; the sale waits", metadata: ["sale": "\(id)", "error": "\(error)"])
+                return
+            }
+        }
+        sales[id] = next
+        crash(next.state.rawValue)
+        if next.state != sale.state {
+            logger.info("sale \(next.state.rawValue)", metadata: ["sale": "\(id)", "amount": "\(next.amount)", "event": "\(Self.name(event))"])
+            announce(next)
+        }
+        if next.state.isFinal { customerCodes[id] = nil; if next.state != .paid || !waiters.isEmpty { releaseWaiters(id) } }
+        for effect in effects { perform(effect, next) }
+    }
+
+    private func announce(_ sale: Sale) {
+        for listener in listeners { listener(sale) }
+        if sale.state.isFinal { releaseWaiters(sale.id) }
+    }
+
+    /// Test hook: QRPOS_CRASH_AT=<state> kills the process right after that state is committed,
+    /// as a power cut would, so restart recovery is tested at every transition.
+    private func crash(_ point: String) {
+        if crashPoint == point {
+            logger.critical("QRPOS_CRASH_AT=\(point): stopping as a power cut would")
+            kill(getpid(), SIGKILL)
+        }
+    }
+
+    private func perform(_ effect: SaleEffect, _ sale: Sale) {
+        let id = sale.id, hostID = sale.hostID, isOrder = sale.isOrder
+        switch effect {
+        case .registerOrder:
+            let order = OrderRequest(orderId: id, amount: sale.amount, currency: sale.currency, qrPayload: sale.payload ?? "",
+                                     expiresInSeconds: max(1, Int(sale.expiresAt.timeIntervalSinceNow)))
+            Task { let outcome = await client.registerOrder(order); await handle(id, .answer(Self.answer(outcome))) }
+        case .awaitResult:
+            let wait = settings.longPoll
+            Task {
+                let answer = isOrder ? Self.answer(await client.inquireOrder(hostID, wait: wait)) : Self.answer(await client.inquireCharge(hostID, wait: wait))
+                await handle(id, .answer(answer))
+            }
+        case .inquire:
+            Task {
+                let answer = isOrder ? Self.answer(await client.inquireOrder(hostID)) : Self.answer(await client.inquireCharge(hostID))
+                await handle(id, .answer(answer))
+            }
+        case .charge:
+            guard let code = customerCodes[id], let wallet = sale.wallet else {
+                // After a restart the one-time code is gone; nothing was charged with it here.
+                Task { await handle(id, .answer(.refused("the shopper's code was lost in a restart; ask for a new one"))) }
+                return
+            }
+            let request = ChargeRequest(chargeId: hostID, amount: sale.amount, currency: sale.currency, wallet: wallet, customerCode: code)
+            Task { let outcome = await client.charge(request); await handle(id, .answer(Self.answer(outcome))) }
+        case .cancel:
+            Task {
+                let answer = isOrder ? Self.answer(await client.cancelOrder(hostID)) : Self.answer(await client.cancelCharge(hostID))
+                await handle(id, .cancelAnswer(answer))
+            }
+        case let .refund(amount):
+            let request = RefundRequest(refundId: sale.refundID, paymentId: hostID, amount: amount, reason: sale.undo == .cashier ? "cancelled at the counter" : "refund at the counter")
+            Task { let outcome = await client.refund(request); await handle(id, .refundAnswer(Self.answer(outcome))) }
+        case let .retryAfter(seconds):
+            Task { try? await Task.sleep(for: .seconds(seconds)); await handle(id, .retryDue) }
+        }
+    }
+
+    static func answer<T: HostResource>(_ outcome: AcquirerOutcome<T>) -> HostAnswer {
+        switch outcome {
+        case let .done(resource): return .status(resource.status, detail: resource.declineReason)
+        case let .refused(refusal) where refusal.status == 404: return .notFound
+        case let .refused(refusal): return .refused(refusal.message)
+        case let .unknown(unknown): return .unknown(unknown.description)
+        case let .unreachable(why): return .unreachable(why)
+        }
+    }
+
+    static func name(_ event: SaleEvent) -> String {
+        switch event {
+        case .begin: "begin"
+        case let .codeScanned(wallet, _): "code scanned (\(wallet))"
+        case let .answer(a): "answer \(a)"
+        case let .cancelAnswer(a): "cancel answer \(a)"
+        case let .refundAnswer(a): "refund answer \(a)"
+        case .expired: "code expired"
+        case .cashierCancel: "cashier cancel"
+        case let .refundRequested(amount): "refund \(amount)"
+        case .retryDue: "retry"
+        case .recover: "recover after restart"
+        }
+    }
+
+    /// Sortable, unique per terminal, and short enough for tag 62.05 (25 characters).
+    static func newID(_ now: Date) -> String {
+        let stamp = Int(now.timeIntervalSince1970 * 1000)
+        return "S\(stamp)\(String(format: "%04d", Int.random(in: 0..<10000)))"
+    }
+}
+
+/// What orders, charges and refunds share, for mapping answers.
+public protocol HostResource: Sendable {
+    var status: PaymentStatus { get }
+    var declineReason: String? { get }
+}
+
+extension Order: HostResource {}
+extension Charge: HostResource {}
+extension Refund: HostResource {
+    public var declineReason: String? { nil }
+}

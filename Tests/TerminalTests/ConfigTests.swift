@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import Terminal
+
+/// A bad configuration stops start-up with the file, the key and what is wrong.
+struct ConfigTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let simTerminal = try! String(contentsOf: repository.appendingPathComponent("Board/sim/terminal.toml"), encoding: .utf8)
+
+    static func load(_ text: String) throws(ConfigError) -> TerminalConfig {
+        try TerminalConfig(path: "/x/terminal.toml", stateFolder: "/state") { _ in text }
+    }
+
+    @Test func theSimulatedBoardsFilesLoad() throws {
+        let config = try Self.load(Self.simTerminal)
+        #expect(config.terminalID == "SIM-0001" && config.currency == "JPY" && config.ecrListen.port == 8417)
+        #expect(config.pkiFolder == "/state/pki" && config.journalPath == "/state/journal.sqlite")
+        let board = try BoardConfig(folder: Self.repository.appendingPathComponent("Board/sim").path)
+        #expect(board.displayBackend == "png" && board.displaySize.width == 800 && board.keypadBackend == "terminal")
+    }
+
+    @Test(arguments: [
+        ("url = \"https://127.0.0.1:8443\"", "url = \"http://127.0.0.1:8443\"", "acquirer.url"),
+        ("code_lifetime = 180", "code_lifetime = 2", "sale.code_lifetime"),
+        ("code_lifetime = 180", "code_lifetime = \"soon\"", "sale.code_lifetime"),
+        ("listen = \"127.0.0.1:8417\"", "listen = \"127.0.0.1\"", "ecr.listen"),
+        ("currency = \"JPY\"\nmaximum", "currency = \"XYZ\"\nmaximum", "sale.currency"),
+        ("id = \"SIM-0001\"", "id = \"SIM 0001; rm -rf\"", "terminal.id"),
+        ("jpqr-id = ", "jpqr_id = ", "merchant.account.jpqr-id"),
+        ("[merchant]\nname", "[merchant]\nnome", "merchant"),
+        ("[acquirer]", "[acquirer", "line"),
+    ])
+    func mistakesNameTheKey(original: String, broken: String, key: String) {
+        let text = Self.simTerminal.replacingOccurrences(of: original, with: broken)
+        #expect(text != Self.simTerminal, "the replacement must change the file")
+        do {
+            _ = try Self.load(text)
+            Issue.record("accepted a broken \(key)")
+        } catch {
+            #expect(error.description.hasPrefix("/x/terminal.toml"))
+            #expect(error.description.contains(key), "\(error)")
+        }
+    }
+
+    @Test func boardMistakesNameTheKey() {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (text, key) in [("[display]\nbackend = \"vga\"", "display.backend"), ("[display]\nsize = \"10x10\"", "display.size"),
+                            ("[display]\nrotation = 45", "display.rotation"), ("[keypad]\nbackend = \"evdev\"", "keypad.device")] {
+            try? text.write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+            do { _ = try BoardConfig(folder: folder); Issue.record("accepted \(text)") } catch {
+                #expect(error.description.contains(key) && error.description.contains("board.toml"), "\(error)")
+            }
+        }
+    }
+}
