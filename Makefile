@@ -3,7 +3,7 @@ SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
-                libv4l-dev libzint-dev libjpeg-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk
+                libv4l-dev libzint-dev libjpeg-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl
 RELEASE_BIN  := .build/release
 DEMO_PNG     ?= .build/demo-jpqr.png
 
@@ -35,6 +35,7 @@ bench: deps
 	$(RELEASE_BIN)/qrpos bench
 	$(SWIFT) build -c release --product acquirer-sim
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
+	BIN=$(RELEASE_BIN) ./Board/sim/bench.sh
 
 # The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
 run: deps

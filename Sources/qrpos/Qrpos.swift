@@ -6,7 +6,7 @@ struct Qrpos: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrpos",
         abstract: "QR-payment counter terminal: payment codes, screens, camera, lights, acquirer.",
-        subcommands: [RunCommand.self, CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self,
+        subcommands: [RunCommand.self, TerminalBenchCommand.self, CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self,
                       ScanCommand.self, PresentCommand.self, LightsCommand.self]
     )
 

@@ -116,7 +116,8 @@ public actor Counter {
         }
         if let finishedAt, Date().timeIntervalSince(finishedAt) > resultHold { self.finishedAt = nil; lastSale = nil; changed = true }
         if let sale = await parts.runner.current, sale.isOrder, sale.state == .pending || sale.state == .created { changed = true }
-        if changed { await redraw() }
+        let blank = await parts.presenter.shown == nil
+        if changed || blank { await redraw() }
     }
 
     // MARK: what the screen says
