@@ -53,3 +53,36 @@ static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, i
     fclose(file);
     return pixels;
 }
+
+/* Encodes 8-bit greyscale rows as a baseline JPEG file at `quality` (1-100); 0 on success, else -1 with a message. */
+static inline int qrpos_jpeg_write_gray(const char *path, const unsigned char *pixels, int width, int height, int quality, char *message, size_t size) {
+    FILE *file = fopen(path, "wb");
+    if (!file) { snprintf(message, size, "cannot create"); return -1; }
+    struct jpeg_compress_struct info;
+    struct qrpos_jpeg_error error;
+    info.err = jpeg_std_error(&error.manager);
+    error.manager.error_exit = qrpos_jpeg_error_exit;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_compress(&info);
+        fclose(file);
+        snprintf(message, size, "cannot write JPEG (%s)", error.message);
+        return -1;
+    }
+    jpeg_create_compress(&info);
+    jpeg_stdio_dest(&info, file);
+    info.image_width = (JDIMENSION)width;
+    info.image_height = (JDIMENSION)height;
+    info.input_components = 1;
+    info.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&info);
+    jpeg_set_quality(&info, quality, TRUE);
+    jpeg_start_compress(&info, TRUE);
+    while (info.next_scanline < info.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)width * info.next_scanline);
+        jpeg_write_scanlines(&info, &row, 1);
+    }
+    jpeg_finish_compress(&info);
+    jpeg_destroy_compress(&info);
+    fclose(file);
+    return 0;
+}

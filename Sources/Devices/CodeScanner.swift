@@ -59,7 +59,8 @@ public final class CodeScanner {
         let (symbols, attempt) = read(frame)
         let time = now()
         var codes: [ScannedCode] = []
-        for symbol in symbols where sightings.isNew(symbol.text, at: time) && !codes.contains(where: { $0.text == symbol.text }) {
+        // A window of zero means every frame is its own showing (still images).
+        for symbol in symbols where (settings.window == .zero || sightings.isNew(symbol.text, at: time)) && !codes.contains(where: { $0.text == symbol.text }) {
             let report = classifier.classify(symbol.text)
             codes.append(ScannedCode(symbology: symbol.kind, text: symbol.text, report: report, frame: frame.sequence, file: frame.file, attempt: attempt))
             log?("read \(symbol.kind.rawValue) \(report.wallet ?? report.scheme ?? report.kind.rawValue) \(Mask.scanned(symbol.text))"
@@ -71,7 +72,7 @@ public final class CodeScanner {
     /// Every symbol zbar finds, trying each attempt until one finds something; no classification, no window.
     public func read(_ frame: LumaFrame) -> (symbols: [CodeReader.Symbol], attempt: ScanAttempt) {
         var copy: GrayImage?
-        for attempt in settings.attempts {
+        for attempt in settings.attempts where attempt.worthTrying(width: frame.width, height: frame.height) {
             let symbols: [CodeReader.Symbol]
             switch attempt {
             case .asIs:

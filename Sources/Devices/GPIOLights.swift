@@ -31,11 +31,13 @@ public final class GPIOLights: Lights {
         names = wiring.map(\.light)
         var opened: [OpaquePointer] = []
         var requested: [String: OpaquePointer] = [:]
+        var used: [OpaquePointer] = []
         do throws(DeviceError) {
             opened = try Self.openChips(chip, devices: devices)
             var found: [String] = []
             for wire in wiring {
-                let (line, chipName) = try Self.find(wire.line, in: opened, chip: chip)
+                let (line, owner, chipName) = try Self.find(wire.line, in: opened, chip: chip)
+                if !used.contains(owner) { used.append(owner) }
                 let flags = wire.activeLow ? Int32(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
                 guard gpiod_line_request_output_flags(line, Self.consumer, flags, 0) == 0 else {
                     let code = errno
@@ -46,6 +48,9 @@ public final class GPIOLights: Lights {
                 requested[wire.light] = line
                 found.append("\(wire.light)=\(wire.line)\(wire.activeLow ? " (active low)" : "")")
             }
+            // Chips searched for named lines but holding none of them are given back at once.
+            for other in opened where !used.contains(other) { gpiod_chip_close(other) }
+            opened = used
             let labels = opened.map { String(cString: gpiod_chip_label($0)) }
             description = "gpiod \(labels.joined(separator: ",")) " + found.joined(separator: " ")
         } catch {
@@ -92,7 +97,7 @@ public final class GPIOLights: Lights {
         return [first.chip]
     }
 
-    private static func find(_ reference: LineReference, in chips: [OpaquePointer], chip: String?) throws(DeviceError) -> (OpaquePointer, String) {
+    private static func find(_ reference: LineReference, in chips: [OpaquePointer], chip: String?) throws(DeviceError) -> (OpaquePointer, OpaquePointer, String) {
         switch reference {
         case let .offset(offset):
             guard chips.count == 1, let only = chips.first else {
@@ -102,10 +107,10 @@ public final class GPIOLights: Lights {
             guard offset >= 0, offset < Int(gpiod_chip_num_lines(only)), let line = gpiod_chip_get_line(only, UInt32(offset)) else {
                 throw DeviceError(device: label, call: "gpiod_chip_get_line", errno: EINVAL, hint: "offset \(offset) is not on this chip (\(gpiod_chip_num_lines(only)) lines)")
             }
-            return (line, label)
+            return (line, only, label)
         case let .name(name):
             for candidate in chips {
-                if let line = gpiod_chip_find_line(candidate, name) { return (line, String(cString: gpiod_chip_label(candidate))) }
+                if let line = gpiod_chip_find_line(candidate, name) { return (line, candidate, String(cString: gpiod_chip_label(candidate))) }
             }
             throw DeviceError(device: chip ?? "gpio", call: "gpiod_chip_find_line", errno: ENOENT, hint: "no line named \"\(name)\"")
         }

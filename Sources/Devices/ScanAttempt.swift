@@ -4,13 +4,22 @@ import Imaging
 /// counters: dark-mode wallets (inverted), dim or washed-out screens (stretched), tiny codes
 /// (upscaled), sensor noise (smoothed), soft focus (sharpened), large noisy codes (halved).
 public enum ScanAttempt: String, CaseIterable, Sendable {
+    // Cheapest first: a still image stops at the first look that finds a code.
     case asIs = "as-is", inverted, stretched, stretchedInverted = "stretched-inverted", smoothed, smoothedInverted = "smoothed-inverted",
-         upscaled, upscaledInverted = "upscaled-inverted", sharpened, halved, halvedInverted = "halved-inverted"
+         sharpened, halved, halvedInverted = "halved-inverted", upscaled, upscaledInverted = "upscaled-inverted"
 
     /// What a camera tries on an empty frame: cheap, and a phone held up is seen again next frame.
     public static let video: [ScanAttempt] = [.asIs, .inverted]
     /// What a still image gets: it is the only look there will be.
     public static let still: [ScanAttempt] = allCases
+
+    /// Upscaling helps codes with too few pixels per module; a photo of several megapixels has enough.
+    public func worthTrying(width: Int, height: Int) -> Bool {
+        switch self {
+        case .upscaled, .upscaledInverted: width * height <= 4_000_000
+        default: true
+        }
+    }
 
     /// The transformed image (the caller reads `.asIs` in place, without a copy).
     public func apply(_ image: GrayImage) -> GrayImage {

@@ -66,14 +66,47 @@ struct RunCommand: AsyncParsableCommand {
         let displayName = display.description
         let presenter = ScreenPresenter(display: display, preview: preview, fonts: try Assets.fonts(), strings: try Assets.strings(),
                                         rotation: boardConfig.rotation, logger: logger)
+        // Camera and lights as the board file names them; a board without them still takes shown-code sales.
+        let devices: BoardDevices?
+        do { devices = try BoardDevices(table: boardConfig.table, file: boardFolder + "/board.toml") } catch { throw Failure("board: \(error)") }
+        var statusLights: StatusLights?
+        var lightsHealth = "none"
+        if devices?.lights != nil {
+            do {
+                let lights = try devices!.openLights(output: { line in if interactive { logger.info("\(line)") } else { print(line); fflush(nil) } })
+                statusLights = StatusLights(lights: lights, log: { logger.warning("lights: \($0)") })
+                statusLights?.start()
+                lightsHealth = "ok \(lights.description)"
+            } catch {
+                lightsHealth = "error: \(error)"
+                logger.error("lights: \(error)")
+            }
+        }
+        let gate = ScanGate()
+        var cameraHealth = "none"
+        var camera: (any Camera)?
+        if devices?.camera != nil {
+            do {
+                camera = try devices!.openCamera(log: { logger.notice("camera: \($0)") })
+                cameraHealth = "ok \(camera!.description)"
+            } catch {
+                cameraHealth = "error: \(error)"
+                logger.error("camera: \(error)")
+            }
+        }
         let simulatedClock = boardConfig.clockSource == "simulated" ? (boardConfig.clockSynchronised && !unsynchronisedClock) : nil
         let requireSync = terminal.requireClockSync
         let counter = Counter(.init(runner: runner, presenter: presenter, client: client, registry: registry,
                                     merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                     acceptedWallets: terminal.acceptedWallets, currency: terminal.currency,
-                                    clock: { !requireSync || (simulatedClock ?? ClockCheck.kernelSynchronised()) }),
+                                    clock: { !requireSync || (simulatedClock ?? ClockCheck.kernelSynchronised()) },
+                                    lights: { [statusLights] signal in statusLights?.show(signal) }),
                               logger: logger)
-        await runner.onChange { sale in Task { await counter.saleChanged(sale) } }
+        await runner.onChange { sale in
+            // Set here, in step with the journal, so a code held up the moment the sale waits is not missed.
+            gate.open = sale.wantsCustomerCode
+            Task { await counter.saleChanged(sale) }
+        }
         await counter.tick(second: 0)
 
         let resumed = try await runner.recover()
@@ -83,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
             runner: runner,
             options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
                            refusal: { await counter.refusal() },
-                           health: { await counter.health(display: "ok \(displayName)", camera: "none", lights: "none") }),
+                           health: { [cameraHealth, lightsHealth] in await counter.health(display: "ok \(displayName)", camera: cameraHealth, lights: lightsHealth) }),
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
         let listen = "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"
         Task {
@@ -100,7 +133,11 @@ struct RunCommand: AsyncParsableCommand {
         case "evdev": try? EvdevKeypad(device: boardConfig.keypadDevice!)
         default: nil
         }
-        let stop = Stopper(presenter: presenter, keypad: keypad, logger: logger)
+        if let camera {
+            let scanner = CodeScanner(classifier: Classifier(registry: registry), settings: .video)
+            CameraLoop(camera: camera, scanner: scanner, gate: gate, logger: logger) { text in Task { await counter.codeRead(text) } }.start()
+        }
+        let stop = Stopper(presenter: presenter, keypad: keypad, lights: statusLights, logger: logger)
         stop.install()
         if let keypad {
             Task { for await key in keypad.keys() { await counter.key(key) } }
@@ -139,10 +176,13 @@ struct RunCommand: AsyncParsableCommand {
 final class Stopper: @unchecked Sendable {
     let presenter: ScreenPresenter
     let keypad: (any Keypad)?
+    let lights: StatusLights?
     let logger: Logger
     private var sources: [DispatchSourceSignal] = []
 
-    init(presenter: ScreenPresenter, keypad: (any Keypad)?, logger: Logger) { self.presenter = presenter; self.keypad = keypad; self.logger = logger }
+    init(presenter: ScreenPresenter, keypad: (any Keypad)?, lights: StatusLights?, logger: Logger) {
+        self.presenter = presenter; self.keypad = keypad; self.lights = lights; self.logger = logger
+    }
 
     func install() {
         for number in [SIGINT, SIGTERM] {
@@ -150,6 +190,8 @@ final class Stopper: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
                 keypad?.close()
+                lights?.stop()
+                lights?.lights.close()
                 logger.notice("stopping (signal \(number))")
                 let done = DispatchSemaphore(value: 0)
                 Task { await self.presenter.close(); done.signal() }
@@ -159,5 +201,53 @@ final class Stopper: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+    }
+}
+
+/// Whether frames are scanned: only while a sale waits for a shopper's code (scanning costs a core).
+final class ScanGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var open: Bool {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}
+
+/// Takes frames on its own thread (V4L2 and inotify block) and hands each new code to the counter.
+final class CameraLoop: @unchecked Sendable {
+    let camera: any Camera
+    let scanner: CodeScanner
+    let gate: ScanGate
+    let logger: Logger
+    let found: @Sendable (String) -> Void
+
+    init(camera: any Camera, scanner: CodeScanner, gate: ScanGate, logger: Logger, found: @escaping @Sendable (String) -> Void) {
+        self.camera = camera; self.scanner = scanner; self.gate = gate; self.logger = logger; self.found = found
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            var failing = false
+            while true {
+                do {
+                    let outcome = try camera.capture(timeoutMilliseconds: 200) { frame in
+                        // Asked per frame: the gate may open while this call waits for one.
+                        guard gate.open else { return }
+                        for code in scanner.scan(frame) { found(code.text) }
+                    }
+                    if case let .unreadable(file, reason) = outcome { logger.warning("camera: \(file): \(reason)") }
+                    if !gate.open { scanner.resetWindow() }
+                    failing = false
+                } catch {
+                    // A camera that fails keeps being retried; the shown-code sales go on meanwhile.
+                    if !failing { logger.error("camera: \(error)") }
+                    failing = true
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
+        thread.name = "qrpos.camera"
+        thread.start()
     }
 }

@@ -5,6 +5,8 @@ import Imaging
 /// How a camera at a counter spoils a phone's code. Each makes a whole frame from a code image.
 enum Distortion: String, CaseIterable, Sendable {
     case clean, rotation, blur, lowContrast = "low-contrast", noise, perspective, glare, small = "small-in-720p", inverted
+    /// Saved as a JPEG at quality 30 after a little sensor noise: what a camera or a phone photo hands over.
+    case jpeg = "jpeg-q30"
 
     func frame(_ code: GrayImage, symbology: ShopperCode.Symbology, seed: UInt64) -> GrayImage {
         var rng = SplitMix(seed: seed &+ UInt64(Distortion.allCases.firstIndex(of: self)!) &* 1000)
@@ -33,6 +35,7 @@ enum Distortion: String, CaseIterable, Sendable {
         case .noise: frame = Scene.noise(frame, amplitude: 70, rng: &rng)
         case .glare: frame = Scene.glare(frame, spots: 2, rng: &rng)
         case .inverted: frame = frame.inverted
+        case .jpeg: frame = Scene.noise(frame, amplitude: 24, rng: &rng)
         default: break
         }
         return frame

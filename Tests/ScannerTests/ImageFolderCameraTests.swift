@@ -63,5 +63,15 @@ struct ImageFolderCameraTests {
         let pgm = folder + "/grey.pgm"
         try Data("P5\n# a comment\n3 1\n255\n".utf8 + [0, 128, 255]).write(to: URL(fileURLWithPath: pgm))
         #expect(try ImageFile.readLuma(pgm).pixels == [0, 128, 255])
+        // JPEG: decoded through libjpeg; a broken one is an error that names the problem, not a crash.
+        let jpeg = folder + "/grey.jpg"
+        try ImageFile.writeJPEG(GrayImage(width: 16, height: 8, fill: 200), quality: 95, to: jpeg)
+        let decoded = try ImageFile.readLuma(jpeg)
+        #expect(decoded.width == 16 && decoded.height == 8 && decoded.pixels.allSatisfy { abs(Int($0) - 200) <= 1 })
+        let broken = folder + "/broken.jpg"
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).write(to: URL(fileURLWithPath: broken))
+        do { _ = try ImageFile.readLuma(broken); Issue.record("a broken JPEG was read") } catch {
+            #expect(error.message.hasPrefix("not a readable JPEG"), "\(error)")
+        }
     }
 }

@@ -104,7 +104,7 @@ struct LightsTests {
             #expect(error.description.contains("no GPIO chips"), "\(error)")
         }
         // A file where a chip should be: named in the error, not skipped silently.
-        FileManager.default.createFile(atPath: empty + "/gpiochip0", contents: Data())
+        _ = FileManager.default.createFile(atPath: empty + "/gpiochip0", contents: Data())
         do { _ = try GPIOLights(chip: "gpio-sim", wiring: wiring, devices: empty); Issue.record("opened a plain file as a chip") } catch {
             #expect(error.description.contains("no GPIO chip labelled \"gpio-sim\"") && error.description.contains("gpiochip0"), "\(error)")
         }

@@ -34,7 +34,7 @@ struct ScanCommandTests {
         #expect(present.stdout.contains("code128 paypay"))
         let qr = try Self.qrpos(["present", "hQVDUFYwMWEfTwigAAAAZQOSAlcTMViZAHkkKUPUkSEhAAAFEgAADw==", "--into", folder])
         #expect(qr.stdout.contains(" qr merpay"), "\(qr.stdout)")
-        FileManager.default.createFile(atPath: folder + "/blank.pgm", contents: Data("P5 4 4 255 ".utf8 + [UInt8](repeating: 200, count: 16)))
+        _ = FileManager.default.createFile(atPath: folder + "/blank.pgm", contents: Data("P5 4 4 255 ".utf8 + [UInt8](repeating: 200, count: 16)))
         let scan = try Self.qrpos(["scan", "--images", folder])
         #expect(scan.status == 1, "an image without a code makes the exit status 1")
         let lines = try Self.lines(scan.stdout)

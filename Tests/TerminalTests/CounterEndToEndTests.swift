@@ -59,6 +59,82 @@ import Testing
         }
     }
 
+    static let wechat = "134567890123456789", alipay = "286543210987654321", unionpay = "6212345678901234567"
+
+    @Test func shoppersCodeScannedAndCharged() async throws {
+        try await Self.withShop { shop in
+            let id = try await shop.sale(2400, mode: "scan")
+            #expect(try await shop.wait(id, for: "awaiting-code"))
+            try shop.present(Self.wechat)
+            #expect(try await shop.finalStatus(id) == "paid")
+            let (_, sale) = try await shop.ecr(.GET, "/v1/sales/\(id)")
+            #expect(sale["wallet"] as? String == "wechatpay")
+            #expect((sale["customerCode"] as? String)?.contains(Self.wechat) == false, "the register never sees the whole code")
+            let charges = try await shop.ledger().charges
+            #expect(charges.count == 1 && charges.first?["status"] as? String == "paid" && charges.first?["amount"] as? Int == 2400)
+            #expect(!shop.log().contains(Self.wechat), "the whole customer code reached the log")
+        }
+    }
+
+    @Test func shoppersCodeDeclinedByTheWallet() async throws {
+        try await Self.withShop(acquirer: ["--wallet", "alipay=decline"]) { shop in
+            let id = try await shop.sale(1100, mode: "scan")
+            #expect(try await shop.wait(id, for: "awaiting-code"))
+            try shop.present(Self.alipay)
+            let final = try await shop.finalStatus(id, limit: 15)
+            #expect(final == "declined", "\(shop.log().suffix(3000))")
+        }
+    }
+
+    @Test func walletAsksTheShopperToConfirm() async throws {
+        try await Self.withShop(acquirer: ["--wallet", "unionpay=confirm:2"]) { shop in
+            let id = try await shop.sale(1300, mode: "scan")
+            #expect(try await shop.wait(id, for: "awaiting-code"))
+            try shop.present(Self.unionpay)
+            #expect(try await shop.wait(id, for: "pending", limit: 10))
+            #expect(try await shop.finalStatus(id) == "paid")
+        }
+    }
+
+    @Test func oneCodeShownThreeTimesIsChargedOnce() async throws {
+        try await Self.withShop { shop in
+            let id = try await shop.sale(990, mode: "scan")
+            #expect(try await shop.wait(id, for: "awaiting-code"))
+            for _ in 0..<3 { try shop.present(Self.wechat); try await Task.sleep(for: .milliseconds(150)) }
+            #expect(try await shop.finalStatus(id) == "paid")
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await shop.ledger().charges.count == 1)
+        }
+    }
+
+    @Test func merchantCodeHeldUpIsNotCharged() async throws {
+        try await Self.withShop { shop in
+            let id = try await shop.sale(500, mode: "scan")
+            #expect(try await shop.wait(id, for: "awaiting-code"))
+            try shop.present("00020101021129370016A0000006770101110113006681222333353037645802TH63041DCF")
+            try await Task.sleep(for: .seconds(2))
+            let (_, sale) = try await shop.ecr(.GET, "/v1/sales/\(id)")
+            #expect(sale["status"] as? String == "awaiting-code")
+            #expect(try await shop.ledger().charges.isEmpty)
+            _ = try await shop.ecr(.POST, "/v1/sales/\(id)/cancel")
+            #expect(try await shop.finalStatus(id) == "cancelled")
+        }
+    }
+
+    @Test func autoModeCodeWithdrawsTheShownOrder() async throws {
+        try await Self.withShop { shop in
+            let id = try await shop.sale(1800, mode: "auto")
+            #expect(try await shop.wait(id, for: "pending"))
+            try await Task.sleep(for: .milliseconds(300))
+            try shop.present(Self.wechat)
+            let final = try await shop.finalStatus(id)
+            #expect(final == "paid", "\(shop.log().suffix(3000))")
+            let ledger = try await shop.ledger()
+            #expect(ledger.orders.first { $0["orderId"] as? String == id }?["status"] as? String == "cancelled")
+            #expect(ledger.charges.filter { $0["status"] as? String == "paid" }.count == 1)
+        }
+    }
+
     @Test func badRegisterRequestsGetClearErrors() async throws {
         try await Self.withShop { shop in
             let bodies: [(String, String)] = [

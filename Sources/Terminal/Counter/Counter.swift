@@ -17,10 +17,13 @@ public actor Counter {
         public var acceptedWallets: [String]
         public var currency: String
         public var clock: @Sendable () -> Bool
+        /// What the status lights should say now.
+        public var lights: @Sendable (StatusSignal) -> Void
         public init(runner: SaleRunner, presenter: ScreenPresenter, client: AcquirerClient, registry: WalletRegistry, merchantName: String,
-                    acceptedWallets: [String], currency: String, clock: @escaping @Sendable () -> Bool) {
+                    acceptedWallets: [String], currency: String, clock: @escaping @Sendable () -> Bool,
+                    lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }) {
             self.runner = runner; self.presenter = presenter; self.client = client; self.registry = registry; self.merchantName = merchantName
-            self.acceptedWallets = acceptedWallets; self.currency = currency; self.clock = clock
+            self.acceptedWallets = acceptedWallets; self.currency = currency; self.clock = clock; self.lights = lights
         }
     }
 
@@ -155,6 +158,20 @@ public actor Counter {
     }
 
     private func redraw() async {
-        await parts.presenter.show(await content())
+        let screen = await content()
+        parts.lights(Self.signal(for: screen.name))
+        await parts.presenter.show(screen)
+    }
+
+    /// The lights' meaning of each screen (ARCHITECTURE.md: ready green, waiting amber, paid green pulse, …).
+    static func signal(for screen: ScreenName) -> StatusSignal {
+        switch screen {
+        case .idle, .amountEntry, .cancelled, .expired: .ready
+        case .showCode, .presentCode, .processing: .waiting
+        case .paid: .paid
+        case .declined: .declined
+        case .offline, .clock: .offline
+        case .testPattern: .technician
+        }
     }
 }

@@ -73,6 +73,11 @@ public struct Sale: Codable, Sendable, Equatable {
         undo = nil; detail = nil; refundedAmount = 0; refundCount = 0; refundInFlight = 0; acknowledged = false; attempts = 0; createdAt = now; updatedAt = now
     }
 
+    /// The sale is waiting for the shopper's own code (scan mode, or auto mode while the shown order is open).
+    public var wantsCustomerCode: Bool {
+        mode != .show && (state == .awaitingCode || (mode == .auto && state == .pending && isOrder))
+    }
+
     /// Merchant-presented while no customer code has been charged.
     public var isOrder: Bool { chargeCount == 0 }
     /// The host-side id of what is in flight: the order (the sale id) or the latest charge.

@@ -83,7 +83,7 @@ public actor SaleRunner {
     /// A code read by the camera; charged only for a sale that is waiting for one (or in auto mode).
     @discardableResult
     public func codeScanned(_ code: String, wallet: String) -> Sale? {
-        guard let sale = current, sale.mode != .show, sale.state == .awaitingCode || (sale.mode == .auto && sale.state == .pending && sale.isOrder) else { return nil }
+        guard let sale = current, sale.wantsCustomerCode else { return nil }
         customerCodes[sale.id] = code
         handle(sale.id, .codeScanned(wallet: wallet, masked: LogMask.customerCode(code)))
         return self.sale(sale.id)

@@ -26,6 +26,7 @@ final class Shop: @unchecked Sendable {
     init(codeLifetime: Int = 120) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrpos-shop-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/camera", withIntermediateDirectories: true)
         ecrPort = Self.freePort()
         try """
         name = "test"
@@ -33,6 +34,11 @@ final class Shop: @unchecked Sendable {
         backend = "png"
         folder = "\(folder)/screens"
         size = "480x320"
+        [camera]
+        backend = "images"
+        folder = "\(folder)/camera"
+        [lights]
+        backend = "simulated"
         [keypad]
         backend = "none"
         [clock]
@@ -191,6 +197,22 @@ final class Shop: @unchecked Sendable {
         let (status, body) = try await ecr(.POST, "/v1/sales", "{\"amount\": \(amount), \"currency\": \"JPY\", \"reference\": \"R-\(amount)\", \"mode\": \"\(mode)\"}")
         guard status == 201, let id = body["id"] as? String else { throw Failure(description: "sale not started: \(status) \(body)") }
         return id
+    }
+
+    /// A shopper holds up their wallet's code: rendered with `qrpos present` into the camera folder.
+    func present(_ code: String) throws {
+        let run = try Self.run("qrpos", ["present", code, "--into", folder + "/camera"])
+        guard run.status == 0 else { throw Failure(description: "present failed: \(run.stderr)") }
+    }
+
+    /// Waits until the sale reaches `status` (e.g. awaiting-code) or gives up after `limit` seconds.
+    func wait(_ id: String, for status: String, limit: Int = 20) async throws -> Bool {
+        for _ in 0..<(limit * 10) {
+            let (_, body) = try await ecr(.GET, "/v1/sales/\(id)")
+            if body["status"] as? String == status { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 
     /// Long-polls until the sale is final (or `limit` seconds pass) and returns its status.
