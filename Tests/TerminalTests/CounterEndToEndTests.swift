@@ -187,28 +187,46 @@ import Testing
 
     /// The terminal is killed (SIGKILL, like a power cut) right after each state is committed, then started
     /// again: the sale must reach a final state, and the ledger shows it charged at most once.
-    @Test(arguments: ["created", "pending", "cancelling"])
+    @Test(arguments: ["created", "pending", "awaiting-code", "cancelling", "paid", "refunding"])
     func killedAtATransitionRecoversOnRestart(point: String) async throws {
         let shop = try Shop()
         defer { Task { await shop.close() } }
         try shop.startAcquirer()
         try shop.startTerminal(crashAt: point)
         try await shop.waitForTerminal()
-        let id: String
-        do { id = try await shop.sale(700) } catch {
-            // Killed while answering the register: find the sale in the journal after the restart.
-            id = ""
+        var id = ""
+        do {
+            id = try await shop.sale(700, mode: point == "awaiting-code" ? "scan" : "show")
+            switch point {
+            case "cancelling": _ = try await shop.ecr(.POST, "/v1/sales/\(id)/cancel")
+            case "paid", "refunding":
+                #expect(try await shop.wait(id, for: "pending"))
+                _ = try await shop.simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"paypay\"}")
+                if point == "refunding" {
+                    #expect(try await shop.wait(id, for: "paid"))
+                    _ = try await shop.ecr(.POST, "/v1/refunds", "{\"saleId\": \"\(id)\", \"amount\": 700}")
+                }
+            default: break
+            }
+        } catch {
+            // Killed while answering the register: the sale is in the journal all the same.
         }
-        if point == "cancelling" { _ = try? await shop.ecr(.POST, "/v1/sales/\(id)/cancel") }
         let status = try await shop.waitForCrash()
         #expect(status != 0, "qrpos should have been killed at \(point)")
         try shop.startTerminal()
         try await shop.waitForTerminal()
-        let final = id.isEmpty ? "" : try await shop.finalStatus(id)
-        if !id.isEmpty { #expect(["cancelled", "expired", "paid"].contains(final), "\(point): \(final)\n\(shop.log().suffix(2000))") }
+        if id.isEmpty { id = try #require(try await shop.journalledSaleIDs().first, "the sale was not journalled") }
+        let final = try await shop.finalStatus(id)
+        let expected: Set<String> = switch point {
+        case "paid": ["paid"]
+        case "refunding": ["refunded"]
+        default: ["cancelled", "expired"]
+        }
+        #expect(expected.contains(final), "\(point): \(final)\n\(shop.log().suffix(2000))")
         let ledger = try await shop.ledger()
         #expect(ledger.orders.filter { $0["status"] as? String == "paid" }.count <= 1)
         #expect(ledger.orders.allSatisfy { $0["status"] as? String != "pending" }, "\(point): an order was left pending: \(ledger.orders)")
+        #expect(ledger.refunds.count == (point == "refunding" ? 1 : 0), "one refund, never two: \(ledger.refunds)")
     }
 
     /// The host dies mid-sale; the sale waits in "unknown" and is resolved once the host is back.

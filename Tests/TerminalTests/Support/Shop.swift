@@ -1,4 +1,5 @@
 import Acquirer
+import Terminal
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -77,7 +78,7 @@ final class Shop: @unchecked Sendable {
 
     static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = binaries.appendingPathComponent(name)
+        process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : binaries.appendingPathComponent(name)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["QRPOS_HOME": repository.path]) { $1 }
         let out = Pipe(), err = Pipe()
@@ -197,6 +198,11 @@ final class Shop: @unchecked Sendable {
         let (status, body) = try await ecr(.POST, "/v1/sales", "{\"amount\": \(amount), \"currency\": \"JPY\", \"reference\": \"R-\(amount)\", \"mode\": \"\(mode)\"}")
         guard status == 201, let id = body["id"] as? String else { throw Failure(description: "sale not started: \(status) \(body)") }
         return id
+    }
+
+    /// Sale ids in the terminal's journal (for a sale whose start the register never heard back about).
+    func journalledSaleIDs() async throws -> [String] {
+        try Journal(path: folder + "/journal.sqlite").recent().map(\.id)
     }
 
     /// A shopper holds up their wallet's code: rendered with `qrpos present` into the camera folder.
