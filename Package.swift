@@ -46,6 +46,8 @@ let package = Package(
         // Debian's libzint-dev 2.11 has no pkg-config file: the module map links "zint" by name.
         .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
 
+        // Where the programs find Assets/ and Board/ at run time.
+        .target(name: "Installation"),
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Pixels: QR rasterising, PNG files, reading codes out of images.
@@ -78,7 +80,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "acquirer-sim", dependencies: [
-            "AcquirerSimulator", "Acquirer", "PaymentCodes",
+            "AcquirerSimulator", "Acquirer", "PaymentCodes", "Installation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,7 +98,7 @@ let package = Package(
             dependencies: [
                 "PaymentCodes", "Imaging", "Devices",
                 "CZbar", // `qrpos bench` times a bare zbar_scan_image beside the scanner
-                "Acquirer", "Terminal",
+                "Acquirer", "Terminal", "Installation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,6 +3,7 @@ import AcquirerSimulator
 import ArgumentParser
 import Dispatch
 import Foundation
+import Installation
 import Logging
 import PaymentCodes
 
@@ -99,23 +100,11 @@ enum Signals {
 /// Finds and reads the wallet registry the same way `qrpos` does.
 enum RegistryFile {
     static func load(_ explicit: String?) throws -> WalletRegistry {
-        guard let path = explicit ?? locate("Assets/wallets.toml") else {
+        guard let path = explicit ?? Installation.locate("Assets/wallets.toml") else {
             throw ValidationError("the wallet registry Assets/wallets.toml was not found (set QRPOS_HOME or pass --registry)")
         }
         do { return try WalletRegistry(toml: String(contentsOfFile: path, encoding: .utf8)) } catch {
             throw ValidationError("\(path): \(error)")
         }
-    }
-
-    static func locate(_ relative: String) -> String? {
-        var roots: [String] = []
-        if let home = ProcessInfo.processInfo.environment["QRPOS_HOME"] { roots.append(home) }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            roots.append(folder.path)
-            folder.deleteLastPathComponent()
-        }
-        roots += [FileManager.default.currentDirectoryPath, "/usr/share/qrpos"]
-        return roots.map { $0 + "/" + relative }.first { FileManager.default.fileExists(atPath: $0) }
     }
 }

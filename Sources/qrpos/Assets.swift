@@ -1,21 +1,11 @@
 import Foundation
+import Installation
 import Imaging
 import PaymentCodes
 
-/// Finds the files the terminal reads at run time (wallet registry, board files) without a build:
-/// $QRPOS_HOME, then the folders above the executable (a source checkout), then /usr/share/qrpos.
+/// The files the terminal reads at run time, found through `Installation`.
 enum Assets {
-    static func locate(_ relative: String) -> String? {
-        var roots: [String] = []
-        if let home = ProcessInfo.processInfo.environment["QRPOS_HOME"] { roots.append(home) }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            roots.append(folder.path)
-            folder.deleteLastPathComponent()
-        }
-        roots += [FileManager.default.currentDirectoryPath, "/usr/share/qrpos"]
-        return roots.map { $0 + "/" + relative }.first { FileManager.default.fileExists(atPath: $0) }
-    }
+    static func locate(_ relative: String) -> String? { Installation.locate(relative) }
 
     static func read(_ path: String) throws -> String {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
