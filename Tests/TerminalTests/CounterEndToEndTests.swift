@@ -3,8 +3,9 @@ import Testing
 
 /// `qrpos run` against the real `acquirer-sim` over mutual TLS, driven through the ECR API like a register.
 @Suite(.serialized) struct CounterEndToEndTests {
-    static func withShop(codeLifetime: Int = 120, acquirer: [String] = [], _ body: (Shop) async throws -> Void) async throws {
-        let shop = try Shop(codeLifetime: codeLifetime)
+    static func withShop(codeLifetime: Int = 120, clockSynchronised: Bool = true, acquirer: [String] = [],
+                         _ body: (Shop) async throws -> Void) async throws {
+        let shop = try Shop(codeLifetime: codeLifetime, clockSynchronised: clockSynchronised)
         do {
             try shop.startAcquirer(acquirer)
             try shop.startTerminal()
@@ -132,6 +133,16 @@ import Testing
             let ledger = try await shop.ledger()
             #expect(ledger.orders.first { $0["orderId"] as? String == id }?["status"] as? String == "cancelled")
             #expect(ledger.charges.filter { $0["status"] as? String == "paid" }.count == 1)
+        }
+    }
+
+    @Test func paymentsWaitForASynchronisedClock() async throws {
+        try await Self.withShop(clockSynchronised: false) { shop in
+            let (status, answer) = try await shop.ecr(.POST, "/v1/sales", "{\"amount\": 1200, \"currency\": \"JPY\"}")
+            #expect(status == 503 && (answer["error"] as? String)?.contains("clock") == true, "\(answer)")
+            let (_, health) = try await shop.ecr(.GET, "/v1/health")
+            #expect(health["clock"] as? String == "not synchronised")
+            #expect(try await shop.ledger().orders.isEmpty)
         }
     }
 

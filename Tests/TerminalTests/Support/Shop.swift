@@ -24,7 +24,7 @@ final class Shop: @unchecked Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init(codeLifetime: Int = 120) throws {
+    init(codeLifetime: Int = 120, clockSynchronised: Bool = true) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrpos-shop-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: folder + "/camera", withIntermediateDirectories: true)
@@ -44,7 +44,7 @@ final class Shop: @unchecked Sendable {
         backend = "none"
         [clock]
         source = "simulated"
-        synchronised = true
+        synchronised = \(clockSynchronised)
         """.write(toFile: folder + "/board/board.toml", atomically: true, encoding: .utf8)
         let run = try Self.run("qrpos", ["pki", "dev", "--out", folder + "/pki", "--terminal-id", "SHOP-01"])
         guard run.status == 0 else { throw Failure(description: "pki dev failed: \(run.stderr)") }
