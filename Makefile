@@ -7,7 +7,7 @@ DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev lib
 RELEASE_BIN  := .build/release
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots
+.PHONY: deps build debug test bench run clean screenshots vm-test
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -36,6 +36,15 @@ bench: deps
 	$(SWIFT) build -c release --product acquirer-sim
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 	BIN=$(RELEASE_BIN) ./Board/sim/bench.sh
+
+# The virtual board (Board/qemu-x86_64): the device backends against real kernel drivers (bochs DRM and
+# fbdev, vivid, gpio-sim) in Debian's kernel under QEMU, with the host's debug build. Fetches and caches the
+# kernel in Board/qemu-x86_64/cache/ on first use. VM_BUILD=DIR builds in another scratch folder.
+VM_BUILD     ?= .build
+vm-test: deps
+	$(SWIFT) build --scratch-path $(VM_BUILD) --product qrpos
+	$(SWIFT) build --scratch-path $(VM_BUILD) --product acquirer-sim
+	python3 Board/qemu-x86_64/vm.py --bin $(VM_BUILD)/debug test
 
 # The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
 run: deps

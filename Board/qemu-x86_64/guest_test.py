@@ -24,6 +24,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import ssl
 import subprocess
@@ -118,8 +119,12 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> int:
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
+        say(f"{process.args[0]} ignored SIGTERM for {timeout:.0f} s: killing it")
         process.kill()
-        return process.wait()
+        try:
+            return process.wait(30)
+        except subprocess.TimeoutExpired:
+            raise StepFailed(f"{process.args[0]} (pid {process.pid}) cannot be killed: stuck in the kernel?")
 
 
 class Console:
@@ -364,7 +369,10 @@ def lights():
 # MARK: camera
 
 def v4l2(*args) -> str:
-    result = subprocess.run(["v4l2-ctl", *args], capture_output=True, text=True)
+    try:
+        result = subprocess.run(["v4l2-ctl", *args], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise StepFailed(f"v4l2-ctl {' '.join(args)} did not return within 60 s")
     check(result.returncode == 0, f"v4l2-ctl {' '.join(args)}: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
 
@@ -377,35 +385,46 @@ def driver_format(device: str, kind: str = "video") -> dict:
 
 
 def index_of(listing: str, kind: str) -> int:
-    for number, name in re.findall(r"(?:Input|Output)\s*:\s*(\d+)\s*\(([^)]*)\)", listing):
+    # v4l2-ctl lists "Input : N" (or "Output : N") then "Name : ..." for each.
+    for number, name in re.findall(r"(?:Input|Output)\s*:\s*(\d+)\s*\n\s*Name\s*:\s*([^\n]*)", listing):
         if kind in name:
             return int(number)
     raise StepFailed(f"vivid offers no {kind}: {listing}")
 
 
 def scan(seconds: float, frames: int = None, first_code: bool = False):
-    """qrpos scan on /dev/video0: its decoded lines, its verbose log, and how long it ran."""
+    """qrpos scan on /dev/video0: its decoded lines, its verbose log, and how long it ran. With `frames` it
+    stops by itself after that many frames; with `first_code` it is stopped once it has printed a code."""
     command = [QRPOS, "scan", "--camera", "/dev/video0", "--size", "1280x720", "--verbose"]
     command += ["--frames", str(frames)] if frames else ["--seconds", str(seconds)]
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines, deadline = [], started + seconds + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 1)
-        if ready:
-            line = process.stdout.readline()
-            if not line:
+    err_log = SHARE / "scan.log"
+    with open(err_log, "a") as sink:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=sink, text=True)
+    limit = seconds + 60
+    if first_code:
+        lines = []
+        while time.monotonic() - started < limit and not lines:
+            ready, _, _ = select.select([process.stdout], [], [], 1)
+            if ready:
+                line = process.stdout.readline()
+                if not line:
+                    break
+                lines.append(line.strip())
+            elif process.poll() is not None:
                 break
-            lines.append(line.strip())
-            if first_code:
-                break
-        elif process.poll() is not None:
-            break
-    timed_out = process.poll() is None and not (first_code and lines)
-    stop(process, 10)
-    stderr = process.stderr.read()
-    check(not timed_out, f"qrpos scan did not finish within {seconds + 60:.0f} s: {stderr[-800:]}")
-    return lines, stderr, time.monotonic() - started
+        elapsed = time.monotonic() - started
+        stop(process, 10)
+        return lines, err_log.read_text(), elapsed
+    try:
+        out, _ = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise StepFailed(f"qrpos scan did not finish within {limit:.0f} s: {err_log.read_text()[-800:]}")
+    err = err_log.read_text()
+    check(process.returncode == 0, f"qrpos scan exited with {process.returncode}: {err[-800:]}")
+    return [line for line in out.splitlines() if line.strip()], err, time.monotonic() - started
 
 
 @step("camera")
@@ -426,24 +445,39 @@ def camera():
             f"(the driver's G_FMT agrees), no code read from the test pattern")
 
 
-@step("loopback")
-def loopback():
+def hold_up_shopper_code():
+    """The shopper's phone in front of the camera: vivid's video output looped into its capture.
+
+    vivid loops output to capture only between an input and an output of the same kind (HDMI here), at the
+    same resolution (720p60 on both by default), pixel format and field order; the capture shows noise
+    until the output streams. v4l2-ctl streams vm.py's raw frame into /dev/video1 over and over.
+    Returns (the v4l2-ctl process, the shopper's code, the output format)."""
     shopper = json.loads((SHARE / "shopper.json").read_text())
     frame = SHARE / "shopper-1280x720.grey"
-    # vivid loops its video output into its capture only between inputs and outputs of the same kind (HDMI
-    # here), at the same resolution (720p60 on both by default), pixel format and field order.
     v4l2("-d", "/dev/video0", "-i", str(index_of(v4l2("-d", "/dev/video0", "--list-inputs"), "HDMI")))
     v4l2("-d", "/dev/video0", "-c", "loop_video=1")
     v4l2("-d", "/dev/video1", "-o", str(index_of(v4l2("-d", "/dev/video1", "--list-outputs"), "HDMI")))
     v4l2("-d", "/dev/video1", f"--set-fmt-video-out=width={shopper['width']},height={shopper['height']},pixelformat={shopper['format']}")
     out_format = driver_format("/dev/video1", "video-out")
     check(out_format == {k: shopper[k] for k in ("width", "height", "format")}, f"vivid's output took {out_format}")
-    feeder = subprocess.Popen(["v4l2-ctl", "-d", "/dev/video1", "--stream-out-mmap=3", f"--stream-from={frame}", "--stream-loop"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    say(f"vivid output: {out_format}; streaming {frame.name} into /dev/video1 with v4l2-ctl")
+    feeder_log = SHARE / "loopback-feeder.log"
+    with open(feeder_log, "w") as sink:
+        feeder = subprocess.Popen(["v4l2-ctl", "-d", "/dev/video1", "--stream-out-mmap=3", f"--stream-from={frame}", "--stream-loop"],
+                                  stdout=sink, stderr=sink)
+    time.sleep(1)
+    if feeder.poll() is not None:
+        raise StepFailed(f"v4l2-ctl stopped streaming to the output: {feeder_log.read_text()[-600:]}")
+    return feeder, shopper, out_format
+
+
+@step("loopback")
+def loopback():
+    feeder, shopper, out_format = hold_up_shopper_code()
     try:
-        time.sleep(1)
-        check(feeder.poll() is None, f"v4l2-ctl stopped streaming to the output: {feeder.stderr.read()[-600:]}")
+        say("qrpos scan --camera /dev/video0 until it reads a code")
         codes, log, seconds = scan(seconds=180, first_code=True)
+        say(f"qrpos scan returned after {seconds:.1f} s: {codes}")
     finally:
         stop(feeder, 10)
     opened = re.search(r"scanning (v4l2 /dev/video0 .*)", log)
@@ -452,12 +486,11 @@ def loopback():
     check(codes, f"no code decoded from the looped frames in 180 s ({opened.group(1)}; capture {capture}, output {out_format}); "
                  f"{log[-600:]}")
     decoded = json.loads(codes[0])
-    say(f"qrpos scan: {codes[0]}")
-    check(decoded.get("payload", decoded.get("text")) == shopper["payload"] or shopper["payload"] in codes[0],
-          f"decoded {codes[0]}, expected {shopper['payload']}")
+    check(decoded.get("tags", {}).get("number") == shopper["payload"] and decoded.get("wallet") == shopper["wallet"],
+          f"decoded {codes[0]}, expected {shopper['payload']} ({shopper['wallet']})")
     return (f"{shopper['symbology']} {shopper['payload']} written to /dev/video1 (HDMI, {out_format['format']} "
-            f"{out_format['width']}x{out_format['height']}) decoded from /dev/video0 ({opened.group(1)}) in {seconds:.1f} s: "
-            f"{codes[0]}")
+            f"{out_format['width']}x{out_format['height']}) came back through vivid's loop and `qrpos scan` on /dev/video0 "
+            f"({opened.group(1)}) read it in {seconds:.1f} s: wallet {decoded.get('wallet')}, {decoded.get('symbology')}")
 
 
 # MARK: a whole sale
@@ -496,13 +529,62 @@ def ecr(method: str, path: str, token: str, body: dict = None, timeout: float = 
         return error.code, json.loads(error.read() or b"null")
 
 
+def final_state(token: str, sale_id: str, seconds: float = 150) -> dict:
+    """Long-polls the register API until the sale is final."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        status, view = ecr("GET", f"/v1/sales/{sale_id}?wait=20", token, timeout=40)
+        check(status == 200, f"GET /v1/sales/{sale_id} answered {status} {view}")
+        if view["status"] in ("paid", "declined", "expired", "cancelled", "refunded"):
+            return view
+    raise StepFailed(f"sale {sale_id} not final after {seconds:.0f} s: {view}")
+
+
+def lights_now(seconds: float) -> dict:
+    """Each light's physical levels (sim_gpioN/value) seen over `seconds`, keyed by light name."""
+    with open(REPO / BOARD / "board.toml", "rb") as f:
+        wiring = {name: spec for name, spec in tomllib.load(f)["lights"].items() if isinstance(spec, dict)}
+    files = sim_value_files()
+    seen = {name: set() for name in wiring}
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for name, spec in wiring.items():
+            seen[name].add(int(read(files[spec["line"]])))
+        time.sleep(0.03)
+    return seen
+
+
+def check_lights(state: str, seconds: float = 2.5) -> str:
+    """The terminal's lights against the board's wiring: `state` as StatusSignal names it."""
+    with open(REPO / BOARD / "board.toml", "rb") as f:
+        wiring = {name: spec for name, spec in tomllib.load(f)["lights"].items() if isinstance(spec, dict)}
+    lit = {"ready": ("green", "steady"), "waiting": ("amber", "changes"), "paid": ("green", "changes"),
+           "declined": ("red", "steady"), "offline": ("red", "changes")}[state]
+    seen = lights_now(seconds)
+    problems = []
+    for name, spec in wiring.items():
+        off = {int(bool(spec.get("active_low")))}
+        on = {1 - next(iter(off))}
+        want = (on if lit[1] == "steady" else {0, 1}) if name == lit[0] else off
+        if seen[name] != want:
+            problems.append(f"{name} read {sorted(seen[name])}, expected {sorted(want)}")
+    shown = ", ".join(f"{n}={'/'.join(map(str, sorted(v)))}" for n, v in seen.items())
+    check(not problems, f"lights for {state}: " + "; ".join(problems) + f" (sim_gpioN/value: {shown})")
+    say(f"lights {state}: {shown} (physical; red active low)")
+    return f"{state} {shown}"
+
+
 @step("sale")
 def sale():
     state = Path("/tmp/state")
+    shutil.rmtree(state, ignore_errors=True)
     state.mkdir()
     check(not kernel_clock_synchronised(), "the kernel clock is already marked synchronised at boot")
     subprocess.run([QRPOS, "pki", "dev", "--out", str(state / "pki"), "--terminal-id", "QEMU-0001"],
-                   check=True, capture_output=True, cwd=REPO)
+                   check=True, capture_output=True, cwd=REPO, timeout=300)
+    # The shopper's phone is held up in front of the camera from the start: the terminal must only read it
+    # when a sale asks for the shopper's code.
+    feeder, shopper, _ = hold_up_shopper_code()
     sim_log, run_log = open(SHARE / "acquirer-sim.log", "w"), open(SHARE / "qrpos-run.log", "w")
     simulator = subprocess.Popen([ACQUIRER_SIM, "--listen", "127.0.0.1:8443", "--pki", str(state / "pki"),
                                   "--db", str(state / "acquirer.sqlite"), "--auto-pay", "5"], stdout=sim_log, stderr=sim_log)
@@ -521,53 +603,84 @@ def sale():
                 return None
         wait_for(lambda: health() is not None or terminal.poll() is not None, 300, "the ECR API on 127.0.0.1:8417")
         check(terminal.poll() is None, f"qrpos run stopped: {read(SHARE / 'qrpos-run.log')[-1500:]}")
-        say(f"health with the clock unsynchronised: {health()}")
+        first = health()
+        say(f"health with the clock unsynchronised: {first}")
+        for device in ("display", "camera", "lights"):
+            check(str(first.get(device, "")).startswith("ok"), f"the terminal's {device}: {first.get(device)}")
         status, refused = ecr("POST", "/v1/sales", token, {"amount": 1200, "currency": "JPY"})
         check(status == 503 and "clock" in json.dumps(refused), f"a sale with an unsynchronised clock got {status} {refused}")
         say(f"sale refused while the kernel says the clock is unsynchronised: {status} {refused}")
+        lights_seen = [check_lights("offline")]
 
         kernel_clock_synchronised(mark=True)
         check(kernel_clock_synchronised(), "adjtimex did not clear STA_UNSYNC")
         wait_for(lambda: (health() or {}).get("clock", "").startswith("ok"), 30, "qrpos to see the synchronised clock")
         wait_for(lambda: (health() or {}).get("acquirer", "").startswith("ok"), 120, "the acquirer link")
         say(f"health: {health()}")
+        lights_seen.append(check_lights("ready"))
+
+        # 1. The terminal shows the code; the simulated shopper pays it after 5 s.
         status, created = ecr("POST", "/v1/sales", token, {"amount": 1200, "currency": "JPY", "reference": "VM-1"})
         check(status == 201, f"POST /v1/sales answered {status} {created}")
-        sale_id = created["id"]
-        say(f"sale {sale_id}: {created['status']}")
+        shown_id = created["id"]
+        say(f"sale {shown_id}: {created['status']}")
         # The register never sees the payload; the code on screen must carry the amount (54 04 1200) and the
         # sale id as its reference (62 05).
-        answer = screendump("sale", contains=["54041200", sale_id])
+        answer = screendump("sale", contains=["54041200", shown_id])
         check(answer["ok"], f"the counter screen during the sale: {answer.get('detail')}")
         decoded = answer.get("decoded") or {}
         check(answer.get("decode_status") == 0 and decoded.get("scheme") == "jpqr" and decoded.get("amount") == "1200"
-              and (decoded.get("details") or {}).get("reference") == sale_id,
-              f"the code on screen is not a dynamic JPQR for 1200 yen with reference {sale_id}: {decoded}")
+              and (decoded.get("details") or {}).get("reference") == shown_id,
+              f"the code on screen is not a dynamic JPQR for 1200 yen with reference {shown_id}: {decoded}")
         read_code = answer["read"][0]
         say(f"code on the screen during the sale: {read_code}")
-        final, waited = None, time.monotonic()
-        while time.monotonic() - waited < 120:
-            status, view = ecr("GET", f"/v1/sales/{sale_id}?wait=20", token, timeout=40)
-            check(status == 200, f"GET /v1/sales/{sale_id} answered {status} {view}")
-            if view["status"] in ("paid", "declined", "expired", "cancelled", "refunded"):
-                final = view
+        lights_seen.append(check_lights("waiting"))
+        shown = final_state(token, shown_id)
+        check(shown["status"] == "paid", f"the shown-code sale ended {shown}")
+        lights_seen.append(check_lights("paid", 2))
+        # The paid screen replaces the code: nobody scans a code that is already paid.
+        after = screendump("sale-paid", absent=True)
+        check(after["ok"], f"the counter screen after payment: {after.get('detail')}")
+
+        # 2. The shopper shows their code: the terminal reads it through vivid's loop and charges it.
+        wait_for(lambda: ecr("GET", "/v1/health", token)[0] == 200 and (terminal.poll() is None), 30, "the terminal to be ready again")
+        status, created = None, None
+        for _ in range(30):  # the paid screen may still hold the counter for a moment: 409 until then
+            status, created = ecr("POST", "/v1/sales", token, {"amount": 800, "currency": "JPY", "reference": "VM-2", "mode": "scan"})
+            if status != 409:
                 break
-        check(final is not None and final["status"] == "paid", f"the sale did not end paid: {final}")
+            time.sleep(1)
+        check(status == 201, f"POST /v1/sales (scan) answered {status} {created}")
+        scanned_id = created["id"]
+        scanned = final_state(token, scanned_id)
+        check(scanned["status"] == "paid" and scanned.get("wallet") == shopper["wallet"],
+              f"the scanned sale ended {scanned}, expected paid with {shopper['wallet']}")
+        masked = scanned.get("customerCode") or ""
+        code = shopper["payload"]
+        check(len(masked) == len(code) and all(m in ("*", c) for m, c in zip(masked, code)) and masked.count("*") >= len(code) // 2,
+              f"the register saw the customer code as {masked!r}: it must be the shopper's code, masked")
+        say(f"scanned sale {scanned_id}: {scanned['status']} {scanned['amount']} {scanned['currency']} {scanned['wallet']} {masked}")
+
         context = ssl.create_default_context(cafile=str(state / "pki/ca.pem"))
         context.load_cert_chain(str(state / "pki/terminal.pem"), str(state / "pki/terminal.key"))
         with urllib.request.urlopen("https://127.0.0.1:8443/sim/ledger", context=context, timeout=30) as response:
             ledger = json.loads(response.read())
-        orders = [o for o in ledger["orders"] if o.get("orderId") == sale_id]
+        orders = [o for o in ledger["orders"] if o.get("orderId") == shown_id]
         check(len(orders) == 1 and orders[0]["status"] == "paid" and orders[0]["amount"] == 1200,
-              f"the ledger holds {orders} for {sale_id}")
-        check(not ledger["charges"], f"the ledger holds charges for a shown code: {ledger['charges']}")
-        say(f"ledger: order {sale_id} {orders[0]['status']} {orders[0]['amount']} {orders[0]['currency']} ({orders[0].get('wallet')})")
-        return (f"refused while unsynchronised (503); sale {sale_id} 1200 JPY: code {read_code} read off the DRM screen, "
-                f"paid by the simulated shopper, one paid order in acquirer-sim's ledger")
+              f"the ledger holds {orders} for {shown_id}")
+        charges = ledger["charges"]
+        check(len(charges) == 1 and charges[0]["status"] == "paid" and charges[0]["amount"] == 800
+              and charges[0]["wallet"] == shopper["wallet"], f"the ledger holds charges {charges}, expected one paid 800 yen charge")
+        say(f"ledger: order {shown_id} paid 1200 JPY ({orders[0].get('wallet')}); one charge {charges[0]['chargeId']} "
+            f"paid 800 JPY {charges[0]['wallet']} {charges[0]['maskedCode']}")
+        return (f"refused while unsynchronised (503); shown code {shown_id}: {read_code} read off the DRM screen, paid, "
+                f"code gone after; scanned sale {scanned_id}: {shopper['payload'][:6]}… through vivid's loop, paid by "
+                f"{scanned['wallet']}; ledger: one paid order, one paid charge; lights {' | '.join(lights_seen)}")
     finally:
         if terminal is not None:
             stop(terminal)
         stop(simulator)
+        stop(feeder, 10)
 
 
 passed = sum(results)
