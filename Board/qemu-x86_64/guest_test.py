@@ -14,9 +14,12 @@ vm.py boots the board with this as its command (the host's root is / here, read-
            (checked against the driver's own G_FMT), and vivid's test pattern is not taken for a code
   loopback a shopper's code written to vivid's video output comes back through its HDMI loop into
            /dev/video0 and `qrpos scan` decodes it
-  sale     `qrpos run --board Board/qemu-x86_64` with acquirer-sim on the VM's loopback: refused while the
-           kernel clock is unsynchronised, then a sale over the ECR API, its code read from the screen,
-           paid, and one paid order in the simulator's ledger
+  sale     `qrpos run --board Board/qemu-x86_64` (DRM, vivid, gpio-sim) with acquirer-sim on the VM's loopback:
+           refused while the kernel clock is unsynchronised; a shown-code sale over the ECR API, its JPQR read
+           off the screen, paid; a scan-mode sale reading the shopper's code through vivid's loop, charged;
+           the lights checked at each stage; one paid order and one paid charge in the simulator's ledger
+
+Each step runs where it is defined (the @step decorator calls it), so what a step uses is defined above it.
 """
 import ctypes
 import json
@@ -357,7 +360,8 @@ def lights():
             if kind == "changes" and levels != {"0", "1"}:
                 problems.append(f"{text}: {n} should change, read only {''.join(sorted(levels))}")
         summary = "  ".join(f"{n}={'/'.join(sorted(set(seen[n])))}" for n in names)
-        table.append(f"{text:<58} {len(window):3d} samples  {summary}")
+        label = text if len(text) <= 56 else text[:53] + "..."
+        table.append(f"{label:<56} {len(window):3d} samples  {summary}")
     check(len(announced) == len(names) + 6, f"expected {len(names)} single lights and 6 states, saw {[t for _, t in announced]}")
     say("sim_gpioN/value while each phase ran (physical levels; red is active low, so 0 = lit):\n  " + "\n  ".join(table))
     check(not problems, "; ".join(problems))

@@ -4,8 +4,8 @@
   vm.py prepare            fetch Debian's current kernel image, modules, headers and source (resolved with apt
                            now: the mirror moves), build gpio-sim out of tree, assemble the initramfs. Cached in
                            Board/qemu-x86_64/cache/; run again, it only checks the mirror's version.
-  vm.py boot               boot the board to a root shell on this terminal (the serial console). Ctrl-a x powers
-                           it off at once, Ctrl-a c switches to the QEMU monitor and back.
+  vm.py boot               boot the board to a root shell on this terminal (the serial console). `exit` powers it
+                           off, Ctrl-a x stops QEMU at once, Ctrl-a c switches to the QEMU monitor and back.
   vm.py run -- CMD [ARG..] run CMD in the board's shell (working directory: the repository), show its output,
                            exit with its status.
   vm.py screendump FILE    save what the board's display shows now (a VM started by boot or run) as PNG or PPM.
@@ -19,6 +19,7 @@ are in memory, and Board/qemu-x86_64/cache/run is shared read-write at /run/qrpo
 Environment: QRPOS_VM_ACCEL=kvm where KVM works (default tcg), QRPOS_VM_MEMORY (MiB, default 2048).
 """
 import argparse
+import atexit
 import gzip
 import hashlib
 import json
@@ -26,7 +27,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import stat
 import struct
@@ -48,6 +48,8 @@ PACKAGES = ["qemu-system-x86", "busybox-static", "build-essential", "kmod", "xz-
 # The drivers the board uses, loaded by /init; their dependencies come along.
 MODULES = ["virtio_pci", "9pnet_virtio", "9p", "bochs", "vivid", "configfs", "gpio-sim"]
 SBIN = "/usr/local/sbin:/usr/sbin:/sbin"
+# The checks guest_test.py runs, in order; each must report.
+STEPS = ["devices", "drm", "fbdev", "lights", "camera", "loopback", "sale"]
 START = time.monotonic()
 
 
@@ -132,20 +134,28 @@ def candidate(package: str) -> str:
 
 
 def resolve() -> dict:
-    """Debian's current amd64 kernel: the ABI name the metapackage points at, its packages and version."""
-    image = next((d for d in depends("linux-image-amd64") if d.startswith("linux-image-")), None)
-    if not image:
-        raise Failure("linux-image-amd64 depends on no linux-image-* package")
-    release = image.removeprefix("linux-image-")
-    version = candidate(image)
-    headers = "linux-headers-" + release
-    header_deps = [d for d in depends(headers) if d.startswith(("linux-headers-", "linux-kbuild-"))]
+    """Debian's current amd64 kernel, every package from one build of Debian's `linux` source package.
+
+    The ABI comes from linux-headers-amd64 (built with linux-source and the unsigned image). The signed image
+    (linux-signed-amd64) is uploaded a little later: until it catches up, the unsigned image of the same
+    build is taken (the VM does not need a signature)."""
+    headers = next((d for d in depends("linux-headers-amd64") if d.startswith("linux-headers-")), None)
+    if not headers:
+        raise Failure("linux-headers-amd64 depends on no linux-headers-* package")
+    release = headers.removeprefix("linux-headers-")
+    version = candidate(headers)
     source = "linux-source-" + ".".join(release.split(".")[:2])
-    packages = {image: version, headers: candidate(headers), source: candidate(source)}
+    if candidate(source) != version:
+        raise Failure(f"{source} is at {candidate(source)} but {headers} at {version}: the apt lists are inconsistent")
+    image = "linux-image-" + release
+    if candidate(image) != version:
+        image += "-unsigned"
+        if candidate(image) != version:
+            raise Failure(f"no linux-image-{release} at {version} (signed or unsigned)")
+    header_deps = [d for d in depends(headers) if d.startswith(("linux-headers-", "linux-kbuild-"))]
+    packages = {image: version, headers: version, source: version}
     for dep in header_deps:
         packages[dep] = candidate(dep)
-    if packages[source] != version:
-        raise Failure(f"{source} is at {packages[source]} but the kernel is {version}: the source must match the kernel")
     return {"release": release, "version": version, "image": image, "headers": headers, "source": source,
             "header_deps": header_deps, "packages": packages}
 
@@ -398,7 +408,9 @@ def qemu_command(ready: dict, board: Path, bin_dir: Path, serial: str, qmp: str)
 
 
 def qmp_socket_path() -> str:
+    # Under /tmp: a unix socket path must stay short (108 bytes), wherever the repository is.
     folder = Path(tempfile.mkdtemp(prefix="qrpos-vm-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = str(folder / "qmp.sock")
     (RUN / "qmp-socket").write_text(path + "\n")
     return path
@@ -544,7 +556,7 @@ def boot_interactive(args) -> int:
     fresh_run_folder()
     qmp = qmp_socket_path()
     command = qemu_command(ready, args.board, args.bin, "mon:stdio", qmp)
-    log("booting the board: Ctrl-a x powers it off, Ctrl-a c toggles the QEMU monitor "
+    log("booting the board: `exit` powers it off, Ctrl-a x stops QEMU at once, Ctrl-a c toggles the QEMU monitor "
         f"(`screendump FILE.ppm`); from another terminal: {Path(sys.argv[0])} screendump FILE.png")
     return subprocess.run(command).returncode
 
@@ -683,6 +695,9 @@ class TestRun:
         fresh_run_folder()
         self.shopper_frame()
         if self.args.only:
+            unknown = [name for name in self.args.only.split(",") if name not in STEPS]
+            if unknown:
+                raise Failure(f"unknown step(s) {', '.join(unknown)}; the steps are {', '.join(STEPS)}")
             (RUN / "only-steps").write_text(" ".join(self.args.only.split(",")) + "\n")
         (RUN / "autorun").write_text('#!/bin/bash\nexec /usr/bin/python3 -u "$QRPOS_VM_REPO/Board/qemu-x86_64/guest_test.py"\n')
         qmp_path = qmp_socket_path()
@@ -693,15 +708,22 @@ class TestRun:
         qmp = QMP(qmp_path)
         console = []
         deadline = time.monotonic() + self.args.timeout
+        self.last_output = time.monotonic()
 
         def watchdog():
             while qemu.poll() is None:
-                if time.monotonic() > deadline:
-                    self.say(f"TIMEOUT after {self.args.timeout} s in step {self.current}: stopping QEMU")
+                silent = time.monotonic() - self.last_output
+                if time.monotonic() > deadline or silent > self.args.stall:
+                    why = (f"TIMEOUT after {self.args.timeout} s" if time.monotonic() > deadline
+                           else f"the guest printed nothing for {silent:.0f} s")
+                    self.say(f"{why} in step {self.current}: asking the kernel what it is doing, then stopping QEMU")
+                    self.kernel_dump(qmp)
                     qemu.kill()
+                    return
                 time.sleep(1)
         threading.Thread(target=watchdog, daemon=True).start()
         for raw in qemu.stdout:
+            self.last_output = time.monotonic()
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             console.append(line)
             if line.startswith("@@qrpos-vm "):
@@ -714,6 +736,17 @@ class TestRun:
         qemu.wait()
         qmp.close()
         return self.report(console)
+
+    def kernel_dump(self, qmp: QMP) -> None:
+        """Magic SysRq through the emulated keyboard (/init enables it): blocked tasks and every CPU's
+        backtrace go to the serial console, so a hang in a driver shows where it is stuck."""
+        try:
+            with self.lock:
+                for key in ["w", "l"]:
+                    qmp.call("human-monitor-command", **{"command-line": f"sendkey alt-sysrq-{key}"})
+                    time.sleep(3)
+        except Exception as error:
+            self.say(f"could not ask the kernel: {error}")
 
     def report(self, console: list) -> int:
         total = time.monotonic() - START
@@ -728,6 +761,17 @@ class TestRun:
         if not complete:
             failed.append(self.current)
             print(f"  FAIL {self.current}: the VM stopped during this step (timeout, panic or crash)")
+        else:
+            # Every step must have reported: a guest script that dies early must not pass for a clean run.
+            wanted = self.args.only.split(",") if self.args.only else STEPS
+            for name in wanted:
+                if name not in self.steps:
+                    failed.append(name)
+                    print(f"  FAIL {name}: never reported (guest_test.py exited with {self.exit_status}; "
+                          f"see the console above)")
+            if self.exit_status != 0 and not failed:
+                failed.append("guest")
+                print(f"  FAIL guest: guest_test.py exited with {self.exit_status}")
         if failed:
             dmesg = RUN / "dmesg.txt"
             print(f"\nvm-test FAILED in step(s): {', '.join(failed)}. Kernel log"
@@ -753,6 +797,7 @@ def main() -> int:
     shot.add_argument("file")
     tester = sub.add_parser("test")
     tester.add_argument("--timeout", type=int, default=900, help="seconds for the whole run in the VM")
+    tester.add_argument("--stall", type=int, default=240, help="seconds the guest may print nothing before it counts as hung")
     tester.add_argument("--only", help="comma-separated steps to run (devices, drm, fbdev, lights, camera, loopback, sale)")
     args = parser.parse_args()
     args.bin = args.bin.resolve()
