@@ -58,6 +58,7 @@ let package = Package(
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [
+            "PaymentCodes",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
