@@ -115,6 +115,17 @@ struct SaleMachineTests {
         #expect(paid.state == .paid && paid.chargeCount == 0 && e2.last == [])
     }
 
+    @Test func autoModeChargesTheHeldUpCodeWhenTheOrdersLongPollReportsTheCancelFirst() {
+        // The open long-poll on the order answers "cancelled" before the cancel request's own answer does.
+        let (s, effects) = Self.run(Self.sale(.auto), [.begin, .answer(.status(.pending)), .codeScanned(wallet: "wechatpay", masked: "x"),
+                                                       .answer(.status(.cancelled)), .cancelAnswer(.status(.cancelled)), .answer(.status(.paid))])
+        #expect(effects[3] == [.charge] && effects[4] == [])
+        #expect(s.state == .paid && s.chargeCount == 1 && s.undo == nil)
+        // A cashier's cancel while withdrawing is still a cancel.
+        let (cancelled, _) = Self.run(Self.sale(), [.begin, .answer(.status(.pending)), .cashierCancel, .answer(.status(.cancelled))])
+        #expect(cancelled.state == .cancelled)
+    }
+
     @Test func secondCodeIsIgnoredWhileTheFirstIsInFlight() {
         let (s, effects) = Self.run(Self.sale(.scan), [.begin, .codeScanned(wallet: "paypay", masked: "a"), .codeScanned(wallet: "paypay", masked: "b")])
         #expect(effects.last == [] && s.chargeCount == 1 && s.maskedCode == "a")

@@ -111,8 +111,10 @@ public enum SaleMachine {
             switch answer {
             case .status(.pending, _), .unknown, .unreachable: return [.cancel]
             case .status(.paid, _): return latePaid(&s)
+            // The host already has it cancelled (a long-poll can bring that news before the cancel's own
+            // answer): the same as the cancel's answer, so auto mode goes on to charge the shopper's code.
+            case .status(.cancelled, _), .status(.expired, _), .notFound: return cancelled(&s, answer, now: now)
             case let .status(status, detail): return finish(&s, status, detail)
-            case .notFound: s.state = .cancelled; return []
             case let .refused(why): s.detail = why; return [.retryAfter(seconds: backoff(s.attempts))]
             }
 

@@ -130,6 +130,16 @@ public actor SaleRunner {
 
     // MARK: the loop
 
+    /// An answer about the order or charge that was in flight when it was asked. A long-poll on an order that
+    /// auto mode has since withdrawn must not settle the charge that replaced it, so such answers are dropped.
+    private func handle(_ id: String, _ event: SaleEvent, about hostID: String) {
+        guard let sale = sales[id], sale.hostID == hostID else {
+            logger.debug("stale answer dropped", metadata: ["sale": "\(id)", "about": "\(hostID)", "event": "\(Self.name(event))"])
+            return
+        }
+        handle(id, event)
+    }
+
     private func handle(_ id: String, _ event: SaleEvent) {
         guard let sale = sales[id] ?? (try? journal.sale(id)) ?? nil else { return }
         let (next, effects) = SaleMachine.step(sale, event, now: Date())
@@ -171,17 +181,17 @@ public actor SaleRunner {
         case .registerOrder:
             let order = OrderRequest(orderId: id, amount: sale.amount, currency: sale.currency, qrPayload: sale.payload ?? "",
                                      expiresInSeconds: max(1, Int(sale.expiresAt.timeIntervalSinceNow)))
-            Task { let outcome = await client.registerOrder(order); await handle(id, .answer(Self.answer(outcome))) }
+            Task { let outcome = await client.registerOrder(order); await handle(id, .answer(Self.answer(outcome)), about: hostID) }
         case .awaitResult:
             let wait = settings.longPoll
             Task {
                 let answer = isOrder ? Self.answer(await client.inquireOrder(hostID, wait: wait)) : Self.answer(await client.inquireCharge(hostID, wait: wait))
-                await handle(id, .answer(answer))
+                await handle(id, .answer(answer), about: hostID)
             }
         case .inquire:
             Task {
                 let answer = isOrder ? Self.answer(await client.inquireOrder(hostID)) : Self.answer(await client.inquireCharge(hostID))
-                await handle(id, .answer(answer))
+                await handle(id, .answer(answer), about: hostID)
             }
         case .charge:
             guard let code = customerCodes[id], let wallet = sale.wallet else {
@@ -190,11 +200,11 @@ public actor SaleRunner {
                 return
             }
             let request = ChargeRequest(chargeId: hostID, amount: sale.amount, currency: sale.currency, wallet: wallet, customerCode: code)
-            Task { let outcome = await client.charge(request); await handle(id, .answer(Self.answer(outcome))) }
+            Task { let outcome = await client.charge(request); await handle(id, .answer(Self.answer(outcome)), about: hostID) }
         case .cancel:
             Task {
                 let answer = isOrder ? Self.answer(await client.cancelOrder(hostID)) : Self.answer(await client.cancelCharge(hostID))
-                await handle(id, .cancelAnswer(answer))
+                await handle(id, .cancelAnswer(answer), about: hostID)
             }
         case let .refund(amount):
             let request = RefundRequest(refundId: sale.refundID, paymentId: hostID, amount: amount, reason: sale.undo == .cashier ? "cancelled at the counter" : "refund at the counter")
