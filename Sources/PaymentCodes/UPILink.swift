@@ -14,17 +14,25 @@ public struct UPILink: Sendable, Equatable {
     public static func looksLikeUPI(_ text: String) -> Bool { text.lowercased().hasPrefix("upi://") }
 
     public init?(_ text: String) {
-        guard Self.looksLikeUPI(text), let components = URLComponents(string: text) else { return nil }
+        guard Self.looksLikeUPI(text), var components = URLComponents(string: text) else { return nil }
+        // Form encoding: UPI apps read "+" as a space (a literal plus arrives as %2B).
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%20")
         parameters = (components.queryItems ?? []).map { ($0.name.lowercased(), $0.value ?? "") }
         host = components.host?.lowercased() ?? ""
     }
 
     public var host: String = "pay"
-    public subscript(name: String) -> String? { parameters.first { $0.0 == name }?.1 }
+    /// A parameter's value; an empty one (`am=`) counts as absent, as UPI apps treat it.
+    public subscript(name: String) -> String? { parameters.first { $0.0 == name && !$0.1.isEmpty }?.1 }
 
     public func check() -> [Problem] {
         var problems: [Problem] = []
         if host != "pay" && host != "mandate" { problems.append(.error(nil, "a UPI link is upi://pay?…, found upi://\(host)")) }
+        // Two payees or two amounts would be read differently by different apps: refuse the link.
+        var seen = Set<String>()
+        for (name, _) in parameters where !seen.insert(name).inserted {
+            problems.append(.error(name, "appears twice; a UPI link names each parameter once"))
+        }
         if let pa = self["pa"] {
             if !Self.isVPA(pa) { problems.append(.error("pa", "a UPI address is name@handle, found \"\(pa)\"")) }
         } else {

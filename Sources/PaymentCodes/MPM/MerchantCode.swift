@@ -67,6 +67,10 @@ public struct MerchantCode: Sendable {
         if let last = scan.fields.last, last.id == "63", scan.failure == nil {
             let prefix = String(scalars: scalars[0..<last.valuePosition])
             crc = CRCCheck(found: last.value, computed: CRC16.payloadChecksum(prefix))
+        } else if scan.failure != nil, scalars.count >= 8, String(scalars: scalars[(scalars.count - 8)..<(scalars.count - 4)]) == "6304" {
+            // The structure broke earlier, but a technician still wants to know whether the CRC matches the text.
+            let prefix = String(scalars: scalars[0..<(scalars.count - 4)])
+            crc = CRCCheck(found: String(scalars: scalars[(scalars.count - 4)...]), computed: CRC16.payloadChecksum(prefix))
         }
         structureProblems = problems
     }
@@ -78,8 +82,10 @@ public struct MerchantCode: Sendable {
         let start = field.valuePosition
         let inner = TLV.scan(scalars[start..<start + field.value.unicodeScalars.count], base: start, inside: path)
         if let failure = inner.failure {
-            // Unreserved templates (80–99) are free-form in practice; elsewhere a broken template is an error.
-            let unreserved = parent == nil && (Int(field.id) ?? 0) >= 80
+            // Unreserved templates (80–99, and 50–99 inside 62) are free-form in practice: GoPay's dynamic QRIS
+            // carries a bare token in 62.50. Elsewhere a broken template is an error.
+            let number = Int(field.id) ?? 0
+            let unreserved = (parent == nil && number >= 80) || (parent == "62" && number >= 50)
             let note = "not a template of ID-length-value objects, kept as text (\(failure))"
             problems.append(unreserved ? .warning(path, note) : .error(path, note))
             return node

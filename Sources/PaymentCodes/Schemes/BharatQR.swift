@@ -1,4 +1,5 @@
-/// BharatQR (NPCI, India): card networks in 02–08 and UPI in template 26 "A000000524" with the VPA.
+/// BharatQR (NPCI, India): card networks in 02–08 and UPI under the GUID "A000000524": template 26 carries
+/// the VPA (01) and an optional minimum amount (02); template 27 the transaction reference (01) and its URL (02).
 public struct BharatQRScheme: MerchantScheme {
     public static let guid = "A000000524"
     public init() {}
@@ -11,14 +12,25 @@ public struct BharatQRScheme: MerchantScheme {
         var problems: [Problem] = []
         Check.market(code, scheme: "BharatQR", country: "IN", currencies: ["356"], into: &problems)
         for t in code.accountTemplates(guids: [Self.guid]) {
+            if t.id == Self.referenceTemplate {
+                Check.maxLength(t[child: "01"], path: "\(t.id).01", 35, into: &problems)
+                continue
+            }
             let vpa = t[child: "01"]?.value ?? ""
             if !UPILink.isVPA(vpa) { problems.append(.error("\(t.id).01", "a UPI address is name@handle, found \"\(vpa)\"")) }
         }
         return problems
     }
 
+    /// NPCI's transaction-reference template: the same GUID, but no VPA inside.
+    static let referenceTemplate = "27"
+
     public func details(_ code: MerchantCode) -> [(String, String)] {
-        code.accountTemplates(guids: [Self.guid]).first?[child: "01"].map { [("vpa", $0.value)] } ?? []
+        var out: [(String, String)] = []
+        let templates = code.accountTemplates(guids: [Self.guid])
+        if let vpa = templates.first(where: { $0.id != Self.referenceTemplate })?[child: "01"]?.value { out.append(("vpa", vpa)) }
+        if let reference = templates.first(where: { $0.id == Self.referenceTemplate })?[child: "01"]?.value { out.append(("reference", reference)) }
+        return out
     }
 
     public func fields(for request: PaymentRequest) throws(PaymentCodeError) -> [MerchantField] {

@@ -1,16 +1,20 @@
 /// PromptPay (Thailand): 29 "A000000677010111" credit transfer to a mobile number (0066 + 9 digits),
-/// a national or tax id (13 digits) or an e-wallet (15 digits); 30 "A000000677010112" bill payment.
+/// a national or tax id (13 digits), an e-wallet (15 digits) or a bank account (04: bank code and account number);
+/// 30 "A000000677010112" bill payment.
 /// Thai banking apps leave out MCC, name and city, so those are optional here.
 public struct PromptPayScheme: MerchantScheme {
     static let transfer = "A000000677010111", billPayment = "A000000677010112"
-    static let proxies: [(id: String, type: String, digits: Int)] = [("01", "MSISDN", 13), ("02", "NATID", 13), ("03", "EWALLETID", 15)]
+    static let proxies: [(id: String, type: String, digits: ClosedRange<Int>)] = [
+        ("01", "MSISDN", 13...13), ("02", "NATID", 13...13), ("03", "EWALLETID", 15...15), ("04", "BANKACC", 4...43),
+    ]
 
     public init() {}
     public var id: String { "promptpay" }
     public var optionalRootTags: Set<String> { ["52", "59", "60"] }
     public var accountKeys: [(key: String, meaning: String)] {
         [("mobile", "Thai mobile number, 0812223333"), ("national-id", "national or tax id, 13 digits"),
-         ("ewallet", "e-wallet id, 15 digits"), ("biller-id", "biller id, 15 digits (bill payment)"),
+         ("ewallet", "e-wallet id, 15 digits"), ("bank-account", "bank code (3 digits) then the account number"),
+         ("biller-id", "biller id, 15 digits (bill payment)"),
          ("ref1", "bill payment reference 1"), ("ref2", "bill payment reference 2")]
     }
 
@@ -24,10 +28,13 @@ public struct PromptPayScheme: MerchantScheme {
         for template in code.accountTemplates(guids: [Self.transfer]) {
             let present = Self.proxies.filter { template[child: $0.id] != nil }
             if present.count != 1 {
-                problems.append(.error(template.id, "a PromptPay transfer names exactly one of mobile (01), national id (02) or e-wallet (03)"))
+                problems.append(.error(template.id, "a PromptPay transfer names exactly one of mobile (01), national id (02), e-wallet (03) or bank account (04)"))
             }
-            for proxy in present where !Check.digits(template[child: proxy.id]?.value, count: proxy.digits) {
-                problems.append(.error("\(template.id).\(proxy.id)", "must be \(proxy.digits) digits, found \"\(template[child: proxy.id]!.value)\""))
+            for proxy in present {
+                let value = template[child: proxy.id]!.value
+                guard !(Check.allDigits(value) && proxy.digits.contains(value.count)) else { continue }
+                let count = proxy.digits.count == 1 ? "\(proxy.digits.lowerBound)" : "\(proxy.digits.lowerBound) to \(proxy.digits.upperBound)"
+                problems.append(.error("\(template.id).\(proxy.id)", "must be \(count) digits, found \"\(value)\""))
             }
         }
         for template in code.accountTemplates(guids: [Self.billPayment]) {
@@ -69,6 +76,8 @@ public struct PromptPayScheme: MerchantScheme {
             account = .template("29", [.primitive("00", Self.transfer), .primitive("01", "0066" + national)])
         } else if let id = request.account["national-id"] {
             account = .template("29", [.primitive("00", Self.transfer), .primitive("02", id)])
+        } else if let bankAccount = request.account["bank-account"] {
+            account = .template("29", [.primitive("00", Self.transfer), .primitive("04", bankAccount.filter(\.isNumber))])
         } else {
             account = .template("29", [.primitive("00", Self.transfer), .primitive("03", try request.required("ewallet", "a mobile number, national id, e-wallet id or biller id"))])
         }

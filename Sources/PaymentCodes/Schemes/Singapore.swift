@@ -28,8 +28,9 @@ public struct PayNowScheme: MerchantScheme {
             if let editable = template[child: "03"]?.value, editable != "0", editable != "1" {
                 problems.append(.error("\(template.id).03", "editable amount must be 0 or 1"))
             }
-            if let expiry = template[child: "04"]?.value, !Check.digits(expiry, count: 8) {
-                problems.append(.error("\(template.id).04", "expiry must be a date YYYYMMDD, found \"\(expiry)\""))
+            // Banks and wallets write either a date or a date and time (YYYYMMDDhhmmss).
+            if let expiry = template[child: "04"]?.value, !Check.digits(expiry, count: 8), !Check.digits(expiry, count: 14) {
+                problems.append(.error("\(template.id).04", "expiry must be YYYYMMDD or YYYYMMDDhhmmss, found \"\(expiry)\""))
             }
         }
         return problems
@@ -112,7 +113,7 @@ public struct NETSScheme: MerchantScheme {
     public init() {}
     public var id: String { "nets" }
     public var accountKeys: [(key: String, meaning: String)] {
-        [("metadata", "NETS QR metadata, 23 characters (01)"), ("merchant-id", "NETS merchant id, 11 digits"),
+        [("metadata", "NETS QR metadata, 23 characters (01)"), ("merchant-id", "NETS merchant id, 11 to 15 digits"),
          ("terminal-id", "NETS terminal id, 8 digits"), ("signature", "signature issued by NETS, 8 hex digits")]
     }
 
@@ -122,7 +123,10 @@ public struct NETSScheme: MerchantScheme {
         var problems: [Problem] = []
         for t in code.accountTemplates(guids: [Self.guid]) {
             if t[child: "01"]?.value.count != 23 { problems.append(.error("\(t.id).01", "NETS metadata is 23 characters")) }
-            if !Check.digits(t[child: "02"]?.value, count: 11) { problems.append(.error("\(t.id).02", "the NETS merchant id is 11 digits")) }
+            // 11 digits on the codes NETS issues today; the SGQR specification's own sample carries 15.
+            if let id = t[child: "02"]?.value, (11...15).contains(id.count), Check.allDigits(id) {} else {
+                problems.append(.error("\(t.id).02", "the NETS merchant id is 11 to 15 digits"))
+            }
             if !Check.digits(t[child: "03"]?.value, count: 8) { problems.append(.error("\(t.id).03", "the NETS terminal id is 8 digits")) }
             if let signature = t[child: "99"]?.value {
                 if signature.count != 8 || !signature.unicodeScalars.allSatisfy(\.isHexDigit) {

@@ -30,8 +30,11 @@ public struct VietQRScheme: MerchantScheme {
             } else {
                 problems.append(.error("\(t.id).01", "VietQR needs the beneficiary (bank BIN and account) in 01"))
             }
-            if let service = t[child: "02"]?.value, !Self.services.contains(service) {
-                problems.append(.warning("\(t.id).02", "unknown NAPAS service code \"\(service)\""))
+            if let service = t[child: "02"]?.value {
+                if !Self.services.contains(service) { problems.append(.warning("\(t.id).02", "unknown NAPAS service code \"\(service)\"")) }
+            } else {
+                // NAPAS makes it mandatory; banking apps still assume a transfer to an account without it.
+                problems.append(.warning("\(t.id).02", "no NAPAS service code (QRIBFTTA to an account, QRIBFTTC to a card)"))
             }
         }
         return problems
