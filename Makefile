@@ -31,6 +31,7 @@ debug: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) --no-print-directory vm-test
 
 bench: deps
 	$(SWIFT) build -c release --product qrpos
