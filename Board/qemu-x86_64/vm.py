@@ -400,6 +400,9 @@ def qemu_command(ready: dict, board: Path, bin_dir: Path, serial: str, qmp: str)
         "-kernel", str(ready["vmlinuz"]), "-initrd", str(ready["initramfs"]), "-append", cmdline,
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
+        # The repository on its own share: a clone under /tmp or /run (CI's) would be hidden by the guest's tmpfs.
+        "-fsdev", f"local,id=repo,path={REPO},security_model=none,readonly=on,multidevs=remap",
+        "-device", "virtio-9p-pci,fsdev=repo,mount_tag=repo",
         "-fsdev", f"local,id=share,path={RUN},security_model=none",
         "-device", "virtio-9p-pci,fsdev=share,mount_tag=share",
         "-qmp", f"unix:{qmp},server=on,wait=off",
@@ -802,6 +805,11 @@ def main() -> int:
     args = parser.parse_args()
     args.bin = args.bin.resolve()
     args.board = args.board.resolve()
+    # The guest sees the host's root, but its own /tmp and /run; the repository is shared on its own.
+    if not args.bin.is_relative_to(REPO) and args.bin.parts[1:2] in (("tmp",), ("run",)):
+        print(f"vm: {args.bin} is under /{args.bin.parts[1]}, which the board keeps in memory: build inside the repository "
+              f"({REPO}) or elsewhere on disk", file=sys.stderr)
+        return 2
     if getattr(args, "command", None) and args.command[:1] == ["--"]:
         args.command = args.command[1:]
     try:
