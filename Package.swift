@@ -43,6 +43,8 @@ let package = Package(
         systemLibrary("CGPIOD", pkgConfig: "libgpiod", apt: "libgpiod-dev"),
         // Camera-like still images are often JPEG (what zbarimg reads through ImageMagick).
         systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg-dev"),
+        // Every other image format, exactly as zbarimg reads it (ImageMagick 6's MagickWand).
+        systemLibrary("CMagickWand", pkgConfig: "MagickWand", apt: "libmagickwand-6.q16-dev"),
         // Debian's libzint-dev 2.11 has no pkg-config file: the module map links "zint" by name.
         .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
 
@@ -54,7 +56,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
-        .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "PaymentCodes",
+        .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [

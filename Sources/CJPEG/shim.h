@@ -19,7 +19,7 @@ static inline void qrpos_jpeg_error_exit(j_common_ptr info) {
 }
 
 /* Decodes a JPEG file into 8-bit RGB rows (malloc'd; the caller frees it), or NULL with a message. */
-static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, int *height, char *message, size_t size) {
+static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, int *height, long max_pixels, char *message, size_t size) {
     FILE *file = fopen(path, "rb");
     if (!file) { snprintf(message, size, "cannot open"); return NULL; }
     struct jpeg_decompress_struct info;
@@ -38,6 +38,12 @@ static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, i
     jpeg_stdio_src(&info, file);
     jpeg_read_header(&info, TRUE);
     info.out_color_space = JCS_RGB;
+    if ((long)info.image_width * (long)info.image_height > max_pixels) {
+        snprintf(message, size, "too large: %ux%u pixels", info.image_width, info.image_height);
+        jpeg_destroy_decompress(&info);
+        fclose(file);
+        return NULL;
+    }
     jpeg_start_decompress(&info);
     size_t stride = (size_t)info.output_width * 3;
     pixels = malloc(stride * info.output_height);

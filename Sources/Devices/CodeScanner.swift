@@ -86,7 +86,9 @@ public final class CodeScanner {
                 copy = image
                 symbols = reader.read(attempt.apply(image))
             }
-            if !symbols.isEmpty { return (symbols, attempt) }
+            // An empty symbol (zbar can report a zero-length Code 128) is no reading: keep looking.
+            let readable = symbols.filter { !$0.text.isEmpty }
+            if !readable.isEmpty { return (readable, attempt) }
         }
         return ([], settings.attempts.first ?? .asIs)
     }

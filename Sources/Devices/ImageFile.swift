@@ -11,8 +11,13 @@ public enum ImageFile {
         public var description: String { "\(path): \(message)" }
     }
 
-    /// Extensions the image-file camera picks up in a folder.
-    public static let extensions: Set<String> = ["png", "jpg", "jpeg", "pgm", "ppm", "pnm"]
+    /// Extensions the image-file camera picks up in a folder: what zbarimg reads through ImageMagick.
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg", "jpe", "jfif", "pgm", "ppm", "pnm", "pbm", "pam",
+                                                 "bmp", "gif", "tif", "tiff", "webp", "heic", "heif", "jp2", "j2k"]
+
+    /// Larger images are refused before anything is allocated: a phone photo is 12–50 megapixels,
+    /// and a crafted header must not take the terminal's memory.
+    public static let maximumPixels = 100_000_000
 
     public static func isImage(_ path: String) -> Bool {
         let name = (path as NSString).lastPathComponent
@@ -20,13 +25,48 @@ public enum ImageFile {
         return !name.hasPrefix(".") && extensions.contains((name as NSString).pathExtension.lowercased())
     }
 
+    /// The first frame of an image file.
     public static func readLuma(_ path: String) throws(Failure) -> GrayImage {
+        try readFrames(path)[0]
+    }
+
+    /// Every frame of an image file (a GIF or TIFF may hold several), never empty.
+    /// 8-bit PNG, JPEG and binary PGM/PPM are read directly; everything else, and anything those readers
+    /// refuse, goes through ImageMagick as zbarimg's does.
+    public static func readFrames(_ path: String) throws(Failure) -> [GrayImage] {
         let head: Data
-        do { head = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 2) ?? Data() } catch {
+        do { head = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 16 * 1024) ?? Data() } catch {
             throw Failure(path: path, message: "cannot open (\((error as NSError).localizedDescription))")
         }
-        if head.first == UInt8(ascii: "P") { return try PortableAnymap.read(path) }
-        if head.starts(with: [0xFF, 0xD8]) { return try jpeg(path) }
+        let bytes = [UInt8](head)
+        var direct: Failure?
+        do throws(Failure) {
+            if bytes.first == UInt8(ascii: "P"), bytes.count > 1, bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "6") {
+                return [try PortableAnymap.read(path)]
+            }
+            if bytes.starts(with: [0xFF, 0xD8]) { return [try jpeg(path)] }
+            if let header = PNGHeader(bytes) {
+                try checkSize(path, header.width, header.height)
+                // libpng's simplified reader gamma-converts 16-bit samples and files with a gAMA chunk;
+                // ImageMagick (zbarimg) does not, so those go there.
+                if header.bitDepth <= 8, !header.hasGamma { return [try png(path)] }
+            }
+        } catch {
+            if error.message.hasPrefix("too large") { throw error }
+            direct = error
+        }
+        do { return try MagickImage.frames(path) } catch {
+            throw Failure(path: path, message: direct.map { "\($0.message); ImageMagick: \(error.message)" } ?? error.message)
+        }
+    }
+
+    static func checkSize(_ path: String, _ width: Int, _ height: Int) throws(Failure) {
+        guard width > 0, height > 0, width <= 65535, height <= 65535, width * height <= maximumPixels else {
+            throw Failure(path: path, message: "too large: \(width)x\(height) pixels (at most \(maximumPixels / 1_000_000) megapixels)")
+        }
+    }
+
+    static func png(_ path: String) throws(Failure) -> GrayImage {
         let rgba: (width: Int, height: Int, pixels: [UInt8])
         do { rgba = try PNGFile.read(path, as: .rgba) } catch { throw Failure(path: path, message: error.message) }
         var image = GrayImage(width: rgba.width, height: rgba.height)
@@ -42,12 +82,34 @@ public enum ImageFile {
     }
 }
 
+/// The fields of a PNG's IHDR chunk that decide how it is read (size first: nothing is allocated before).
+struct PNGHeader {
+    var width: Int, height: Int, bitDepth: Int
+    /// A gAMA chunk before the image data (within the bytes given).
+    var hasGamma = false
+
+    init?(_ bytes: [UInt8]) {
+        guard bytes.count >= 25, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+              Array(bytes[12..<16]) == Array("IHDR".utf8) else { return nil }
+        func be32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        width = be32(16); height = be32(20); bitDepth = Int(bytes[24])
+        // Chunks: length, type, data, CRC; ancillary chunks that change the pixels come before IDAT.
+        var at = 8
+        while at + 8 <= bytes.count {
+            let type = String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self)
+            if type == "IDAT" || type == "IEND" { break }
+            if type == "gAMA" { hasGamma = true; break }
+            at += 12 + be32(at)
+        }
+    }
+}
+
 extension ImageFile {
     /// JPEG decoded to RGB by libjpeg (as ImageMagick does for zbarimg), then the same luma as PNG.
     static func jpeg(_ path: String) throws(Failure) -> GrayImage {
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard let rgb = qrpos_jpeg_read_rgb(path, &width, &height, &message, message.count) else {
+        guard let rgb = qrpos_jpeg_read_rgb(path, &width, &height, ImageFile.maximumPixels, &message, message.count) else {
             throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         defer { free(rgb) }

@@ -50,11 +50,14 @@ public final class ImageFolderCamera: Camera {
         if queue.isEmpty, !finite { try waitForImages(timeoutMilliseconds) }
         guard !queue.isEmpty else { return finite ? .finished : .nothing }
         let path = queue.removeFirst()
-        let image: GrayImage
-        do { image = try ImageFile.readLuma(path) } catch { return .unreadable(file: path, reason: error.message) }
-        sequence += 1
-        image.pixels.withUnsafeBufferPointer { pixels in
-            handle(LumaFrame(pixels: pixels.baseAddress!, width: image.width, height: image.height, sequence: sequence, file: path, borrowed: true))
+        let images: [GrayImage]
+        do { images = try ImageFile.readFrames(path) } catch { return .unreadable(file: path, reason: error.message) }
+        // A GIF or TIFF with several frames hands each one over, as zbarimg scans each.
+        for image in images {
+            sequence += 1
+            image.pixels.withUnsafeBufferPointer { pixels in
+                handle(LumaFrame(pixels: pixels.baseAddress!, width: image.width, height: image.height, sequence: sequence, file: path, borrowed: true))
+            }
         }
         return .frame
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import Foundation
 import Imaging
 import PaymentCodes
@@ -87,6 +88,10 @@ struct CodeCommand: ParsableCommand {
                 if request.amount != nil { request.account["expires"] = String(now + expiresIn * 1000) }
             }
             guard !request.merchantCity.isEmpty else { throw ValidationError("--city (or a --profile) is required") }
+            if profile.id == "jpqr", altCity != nil {
+                // JPQR's tag 64 holds the language and the name only (JPQR guidelines): say so rather than drop it quietly.
+                printError("note: JPQR carries no alternate city (tag 64.02); --alt-city is left out of the code")
+            }
             do {
                 print(try build { try profile.build(request) })
             } catch let error as Failure where error.description.hasPrefix("missing") {
@@ -121,26 +126,32 @@ struct CodeCommand: ParsableCommand {
     }
 
     struct Scan: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Read codes from PNG images with zbar; one decode JSON line per code.")
-        @Argument(help: "PNG images.") var images: [String]
+        static let configuration = CommandConfiguration(abstract: "Read codes from images with zbar; one decode JSON line per code.")
+        @Argument(help: "Images (PNG, JPEG, PGM/PPM, BMP, GIF, TIFF, WebP, … as zbarimg reads).") var images: [String]
         @Option(help: "Wallet registry file (default: Assets/wallets.toml).") var registry: String?
 
         func validate() throws { if images.isEmpty { throw ValidationError("name at least one image") } }
 
         func run() throws {
-            let classifier = Classifier(registry: try Assets.registry(registry))
-            let reader = CodeReader()
+            // The scanner's still-image looks (as-is, inverted for dark-mode wallets, …), as `qrpos scan --images`.
+            let scanner = CodeScanner(classifier: Classifier(registry: try Assets.registry(registry)), settings: .stillImages)
             var failed = false
             for path in images {
-                let image: GrayImage
-                do { image = try PNGFile.readGray(path) } catch {
+                let frames: [GrayImage]
+                do { frames = try ImageFile.readFrames(path) } catch {
                     printError(error.description); failed = true; continue
                 }
-                var symbols = reader.read(image)
-                // Dark-mode wallets show light modules on dark: try the inverted image before giving up.
-                if symbols.isEmpty { symbols = reader.read(image.inverted) }
-                if symbols.isEmpty { printError("\(path): no code found"); failed = true }
-                for symbol in symbols { print(classifier.classify(symbol.text).json.serialized) }
+                var texts: [String] = []
+                for (index, image) in frames.enumerated() {
+                    let codes = image.pixels.withUnsafeBufferPointer { pixels in
+                        scanner.scan(LumaFrame(pixels: pixels.baseAddress!, width: image.width, height: image.height, sequence: index + 1, file: path, borrowed: true))
+                    }
+                    for code in codes where !texts.contains(code.text) {
+                        texts.append(code.text)
+                        print(code.report.json.serialized)
+                    }
+                }
+                if texts.isEmpty { printError("\(path): no code found"); failed = true }
             }
             if failed { throw ExitCode(1) }
         }

@@ -15,7 +15,7 @@ struct ScanCommand: ParsableCommand {
 
     @Option(help: "A V4L2 camera (/dev/videoN), or a folder watched for new images.") var camera: String?
     @Option(help: "Use the camera of this board file (Board/NAME).") var board: String?
-    @Option(parsing: .upToNextOption, help: "Image files or folders of images (PNG, JPEG, PGM, PPM).") var images: [String] = []
+    @Option(parsing: .upToNextOption, help: "Image files or folders of images (PNG, JPEG, PGM/PPM, BMP, GIF, TIFF, WebP, … as zbarimg reads).") var images: [String] = []
     @Option(help: "zbar scan density: 1 every line, 2 every other line (default: 2 for cameras, 1 for images).") var density: Int?
     @Option(help: "Seconds a code must be out of view before it counts as shown again.") var window: Double = 3
     @Option(help: "Camera size asked of the driver, WxH (the driver decides).") var size: String = "1280x720"
@@ -67,19 +67,27 @@ struct ScanCommand: ParsableCommand {
         } catch let error as DeviceError { throw Failure(error.description) }
     }
 
-    /// One line per image; false when an image could not be read or held no code.
+    /// One line per image (the codes of all its frames); false when an image could not be read or held no code.
     private func stills(_ source: ImageFolderCamera, _ scanner: CodeScanner) throws -> Bool {
-        var allRead = true
+        var allRead = true, images = 0
         while true {
             var line: JSONValue?
+            var file = "", codes: [ScannedCode] = []
             let outcome = try deviceCall { () throws(DeviceError) -> CaptureOutcome in try source.capture(timeoutMilliseconds: 0) { frame in
-                let codes = scanner.scan(frame)
-                line = .object([("file", .string(frame.file ?? "")), ("codes", .array(codes.map { Self.json($0) }))])
-                if codes.isEmpty { allRead = false }
+                file = frame.file ?? ""
+                codes += scanner.scan(frame).filter { code in !codes.contains { $0.text == code.text } }
             } }
+            if outcome == .frame {
+                images += 1
+                line = .object([("file", .string(file)), ("codes", .array(codes.map { Self.json($0) }))])
+                if codes.isEmpty { allRead = false }
+            }
             switch outcome {
-            case .finished: return allRead
+            case .finished:
+                if images == 0 && allRead { printError("no images found in \(self.images.joined(separator: " "))"); return false }
+                return allRead
             case let .unreadable(file, reason):
+                images += 1
                 allRead = false
                 line = .object([("file", .string(file)), ("error", .string(reason)), ("codes", .array([]))])
             case .frame, .nothing: break
