@@ -86,11 +86,28 @@ public final class CodeScanner {
                 copy = image
                 symbols = reader.read(attempt.apply(image))
             }
-            // An empty symbol (zbar can report a zero-length Code 128) is no reading: keep looking.
-            let readable = symbols.filter { !$0.text.isEmpty }
+            let readable = Self.trustworthy(symbols, from: attempt)
             if !readable.isEmpty { return (readable, attempt) }
         }
         return ([], settings.attempts.first ?? .asIs)
+    }
+
+    /// What may be charged. A Code 128 or EAN-13 read on a single scan line (zbar's quality 1) can be a misread
+    /// whose check character still matches; the extra looks (smoothed, sharpened, …) make such misreads, so there a
+    /// 1D code must be read on two lines or more. Two different 1D readings in one frame keep only a clear favourite.
+    /// An empty symbol (zbar can report a zero-length Code 128) is no reading at all.
+    static func trustworthy(_ symbols: [CodeReader.Symbol], from attempt: ScanAttempt) -> [CodeReader.Symbol] {
+        let oneDimensional: Set<CodeReader.Symbol.Kind> = [.code128, .ean13]
+        let plainLook = attempt == .asIs || attempt == .inverted
+        var kept = symbols.filter { !$0.text.isEmpty && (plainLook || !oneDimensional.contains($0.kind) || $0.quality >= 2) }
+        for kind in oneDimensional {
+            let readings = kept.filter { $0.kind == kind }
+            guard Set(readings.map(\.text)).count > 1 else { continue }
+            let best = readings.map(\.quality).max() ?? 0
+            let favourites = Set(readings.filter { $0.quality == best }.map(\.text))
+            kept.removeAll { $0.kind == kind && (favourites.count > 1 || !favourites.contains($0.text)) }
+        }
+        return kept
     }
 
     /// Dark-mode wallets: the frame inverted into a buffer kept between frames.
