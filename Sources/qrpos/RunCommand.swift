@@ -50,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let runner = SaleRunner(journal: journal, client: client, merchant: terminal.merchant,
                                 settings: .init(codeLifetime: terminal.codeLifetime, terminalLabel: terminal.terminalID,
-                                                longPoll: min(.seconds(20), timeouts.longestWait)), logger: logger)
+                                                longPoll: min(.seconds(20), timeouts.longestWait), maximumAmount: terminal.maximumAmount),
+                                logger: logger)
 
         let (width, height) = boardConfig.displaySize
         let display: any Display

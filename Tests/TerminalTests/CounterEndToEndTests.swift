@@ -168,6 +168,9 @@ import Testing
                 #expect((answer["error"] as? String)?.contains(words) == true, "\(body) -> \(answer)")
             }
             #expect(try await shop.ecr(.POST, "/v1/sales", "{\"amount\": 1200, \"currency\": \"JPY\"}", token: "wrong").0 == 401)
+            #expect(try await shop.ecr(.GET, "/v1/health", scheme: "bearer").0 == 200, "the scheme name is case-insensitive")
+            let (unknown, lost) = try await shop.ecr(.GET, "/v1/salez")
+            #expect(unknown == 404 && (lost["error"] as? String)?.contains("no such endpoint: GET /v1/salez") == true, "\(lost)")
             shop.token = ""
             #expect(try await shop.ecr(.GET, "/v1/health").0 == 401)
         }
@@ -187,6 +190,8 @@ import Testing
             let id = try await shop.sale(3000)
             _ = try await shop.simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"paypay\"}")
             #expect(try await shop.finalStatus(id) == "paid")
+            let (cancel, why) = try await shop.ecr(.POST, "/v1/sales/\(id)/cancel")
+            #expect(cancel == 409 && (why["error"] as? String)?.contains("/v1/refunds") == true, "a paid sale is not cancelled: \(why)")
             let (tooMuch, _) = try await shop.ecr(.POST, "/v1/refunds", "{\"saleId\": \"\(id)\", \"amount\": 5000}")
             #expect(tooMuch == 400)
             let (status, _) = try await shop.ecr(.POST, "/v1/refunds", "{\"saleId\": \"\(id)\", \"amount\": 3000}")

@@ -56,6 +56,8 @@ public actor Counter {
     // MARK: events in
 
     public func saleChanged(_ sale: Sale) async {
+        // A sale from the register replaces whatever the cashier had half typed.
+        if sale.state == .created { typed = "" }
         lastSale = sale
         if sale.state.isFinal { finishedAt = Date() }
         notice = nil

@@ -24,6 +24,7 @@ public enum ECRServer {
 
     public static func router(runner: SaleRunner, options: Options) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: ProblemAnswers())
         router.add(middleware: BearerToken(token: options.token))
 
         router.post("/v1/sales") { request, context -> Response in
@@ -38,6 +39,7 @@ public enum ECRServer {
                 return json(.created, SaleView(started))
             } catch let error as SaleRunner.StartError {
                 if case .busy = error { return problem(.conflict, error.description) }
+                if case .amount = error { return problem(.badRequest, error.description) }
                 return problem(.internalServerError, error.description)
             }
         }
@@ -55,6 +57,12 @@ public enum ECRServer {
 
         router.post("/v1/sales/:id/cancel") { _, context -> Response in
             let id = try context.parameters.require("id")
+            guard let before = await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            // A finished sale has nothing to cancel: money that moved goes back through a refund, and says so.
+            if before.state.isFinal {
+                let hint = before.state == .paid ? "; to give the money back, POST /v1/refunds" : ""
+                return problem(.conflict, "sale \(id) is already \(before.state.rawValue)\(hint)")
+            }
             guard let sale = await runner.cancel(id) else { return problem(.notFound, "no sale \(id)") }
             return json(.accepted, SaleView(sale))
         }
@@ -113,12 +121,29 @@ public struct SaleView: Codable, Sendable {
 }
 
 /// Every request must carry `Authorization: Bearer <token>`; compared in constant time.
+/// Errors the router raises itself (an unknown path, a body too large) answer in the API's own
+/// {"error": …} form, so a register integrator always reads what went wrong.
+struct ProblemAnswers: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    static let endpoints = "POST /v1/sales, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/refunds, GET /v1/health"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as HTTPError {
+            let message = error.status == .notFound
+                ? "no such endpoint: \(request.method) \(request.uri.path); the API has \(Self.endpoints)"
+                : error.body ?? error.status.reasonPhrase
+            return ECRServer.problem(error.status, message)
+        }
+    }
+}
+
 struct BearerToken: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        // The scheme name is case-insensitive (RFC 9110): "bearer" works as well as "Bearer".
+        let presented = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
         let a = Array(presented.utf8), b = Array(token.utf8)
         var difference = a.count ^ b.count
         for i in 0..<min(a.count, b.count) { difference |= Int(a[i] ^ b[i]) }

@@ -11,15 +11,18 @@ public actor SaleRunner {
         public var terminalLabel: String
         /// Longest long-poll `wait` (kept under the client's read timeout).
         public var longPoll: Duration
-        public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration) {
-            self.codeLifetime = codeLifetime; self.terminalLabel = terminalLabel; self.longPoll = longPoll
+        /// The largest sale this terminal takes (minor units), whoever keys it: the register or the keypad.
+        public var maximumAmount: Int
+        public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration, maximumAmount: Int = 1_000_000) {
+            self.codeLifetime = codeLifetime; self.terminalLabel = terminalLabel; self.longPoll = longPoll; self.maximumAmount = maximumAmount
         }
     }
 
     public enum StartError: Error, CustomStringConvertible {
-        case busy(String), journal(String), payload(String)
+        case busy(String), journal(String), payload(String), amount(String)
         public var description: String {
             switch self {
+            case let .amount(why): return why
             case let .busy(id): return "sale \(id) is still in progress: finish or cancel it first"
             case let .journal(why): return "the journal refused the sale: \(why)"
             case let .payload(why): return "cannot build the code: \(why)"
@@ -55,6 +58,9 @@ public actor SaleRunner {
 
     public func start(amount: Int, currency: String, reference: String?, mode: SaleMode) throws(StartError) -> Sale {
         if let busy = current { throw .busy(busy.id) }
+        guard amount > 0, amount <= settings.maximumAmount else {
+            throw .amount("amount \(amount) is over this terminal's limit of \(settings.maximumAmount)")
+        }
         let now = Date()
         let id = Self.newID(now)
         var payload: String?

@@ -183,10 +183,10 @@ final class Shop: @unchecked Sendable {
         throw Failure(description: "qrpos did not stop at the crash point")
     }
 
-    func ecr(_ method: HTTPMethod, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (Int, [String: Any]) {
+    func ecr(_ method: HTTPMethod, _ path: String, _ body: String? = nil, token: String? = nil, scheme: String = "Bearer") async throws -> (Int, [String: Any]) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(ecrPort)\(path)")
         request.method = method
-        if let bearer = token ?? self.token as String?, !bearer.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let bearer = token ?? self.token as String?, !bearer.isEmpty { request.headers.add(name: "Authorization", value: "\(scheme) \(bearer)") }
         if let body { request.body = .bytes(ByteBuffer(string: body)); request.headers.add(name: "Content-Type", value: "application/json") }
         let response = try await http.execute(request, timeout: .seconds(70))
         let data = try await response.body.collect(upTo: 1 << 20)
