@@ -5,6 +5,11 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
                 libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl
 RELEASE_BIN  := .build/release
+# SwiftPM adds -color-diagnostics only when it writes to a terminal, and a changed flag recompiles every
+# module: builds always write to a pipe, so `make run` in a terminal and from a script share one build.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -o pipefail -c
+NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
 .PHONY: deps build debug test bench run clean screenshots vm-test
@@ -21,22 +26,22 @@ deps:
 	else echo "make deps: all Debian packages present"; fi
 
 build: deps
-	$(SWIFT) build -c release --product qrpos
+	$(SWIFT) build -c release --product qrpos $(NOTTY)
 
 debug: deps
-	$(SWIFT) build
+	$(SWIFT) build $(NOTTY)
 
 # One test at a time: on 2 cores, CPU-bound tests (screens at every size, the scanner corpus) running beside
 # the TLS and end-to-end tests starve Swift's cooperative pool and trip their network timeouts.
 test: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(NOTTY)
 	$(SWIFT) test --skip-build --no-parallel
 	$(MAKE) --no-print-directory vm-test
 
 bench: deps
-	$(SWIFT) build -c release --product qrpos
+	$(SWIFT) build -c release --product qrpos $(NOTTY)
 	$(RELEASE_BIN)/qrpos bench
-	$(SWIFT) build -c release --product acquirer-sim
+	$(SWIFT) build -c release --product acquirer-sim $(NOTTY)
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 	BIN=$(RELEASE_BIN) ./Board/sim/bench.sh
 
@@ -45,14 +50,14 @@ bench: deps
 # kernel in Board/qemu-x86_64/cache/ on first use. VM_BUILD=DIR builds in another scratch folder.
 VM_BUILD     ?= .build
 vm-test: deps
-	$(SWIFT) build --scratch-path $(VM_BUILD) --product qrpos
-	$(SWIFT) build --scratch-path $(VM_BUILD) --product acquirer-sim
+	$(SWIFT) build --scratch-path $(VM_BUILD) --product qrpos $(NOTTY)
+	$(SWIFT) build --scratch-path $(VM_BUILD) --product acquirer-sim $(NOTTY)
 	python3 Board/qemu-x86_64/vm.py --bin $(VM_BUILD)/debug test
 
 # The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
 run: deps
-	$(SWIFT) build -c release --product qrpos
-	$(SWIFT) build -c release --product acquirer-sim
+	$(SWIFT) build -c release --product qrpos $(NOTTY)
+	$(SWIFT) build -c release --product acquirer-sim $(NOTTY)
 	BIN=$(RELEASE_BIN) ./Board/sim/run.sh
 
 # README screenshots, drawn by the code itself (release build, the demo merchant of Board/sim).

@@ -1,7 +1,7 @@
 /// The simulated board's lights: printed when one turns on or off, every level recorded for tests.
 public final class SimulatedLights: Lights {
     public let names: [String]
-    /// Every level written, in order.
+    /// The levels written, in order (the latest 10,000: a terminal runs for weeks).
     public private(set) var writes: [(name: String, level: Double)] = []
     public private(set) var levels: [String: Double]
     private let output: (String) -> Void
@@ -15,6 +15,7 @@ public final class SimulatedLights: Lights {
 
     public func set(_ name: String, level: Double) throws(DeviceError) {
         guard let old = levels[name] else { throw DeviceError(device: description, call: "set", hint: "no light named \(name)") }
+        if writes.count >= 10_000 { writes.removeFirst(5_000) }
         writes.append((name, level))
         levels[name] = level
         // A pulse writes every tick; print only when a light crosses on/off.

@@ -28,8 +28,16 @@ public final class TerminalDisplay: Display {
     public func show(_ frame: Frame) throws(DeviceError) {
         var out = clearsScreen ? "\u{1B}[H\u{1B}[2J" : ""
         if let payload = frame.codes.first {
-            do { out += TerminalQR.render(try QRSymbol(payload)) } catch { throw DeviceError(device: description, call: "qr", hint: error.description) }
-            out += frame.texts.joined(separator: "\n") + "\n"
+            let qr: String
+            do { qr = TerminalQR.render(try QRSymbol(payload)) } catch { throw DeviceError(device: description, call: "qr", hint: error.description) }
+            out += qr + frame.texts.joined(separator: "\n") + "\n"
+            // Module for module, the code cannot shrink: a window too small cuts it, and a phone cannot read half a code.
+            let lines = qr.split(separator: "\n")
+            let needed = (columns: lines.map { $0.filter { $0 == "▀" }.count }.max() ?? 0, rows: lines.count + frame.texts.count + 1)
+            let size = Self.terminalSize()
+            if size.columns < needed.columns || size.rows < needed.rows {
+                out += "\u{1B}[7m enlarge this window to at least \(needed.columns)x\(needed.rows) to scan the code here (the PNG screen has it whole) \u{1B}[0m\n"
+            }
         } else {
             out += Self.halfBlocks(frame.canvas, columns: Self.terminalSize().columns, rows: Self.terminalSize().rows - 1)
         }

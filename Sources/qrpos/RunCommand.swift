@@ -34,7 +34,11 @@ struct RunCommand: AsyncParsableCommand {
             let factory = try FileLogHandler.opening(state + "/qrpos.log")
             LoggingSystem.bootstrap { label in var h = factory(label); h.logLevel = level; return h }
         } else {
-            LoggingSystem.bootstrap { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = level; return h }
+            // No terminal (a service, or `make run </dev/null`): standard error for the journal, and the same file as ever.
+            let factory = try FileLogHandler.opening(state + "/qrpos.log")
+            LoggingSystem.bootstrap { label in
+                var h = MultiplexLogHandler([factory(label), StreamLogHandler.standardError(label: label)]); h.logLevel = level; return h
+            }
         }
         let logger = Logger(label: "qrpos")
 

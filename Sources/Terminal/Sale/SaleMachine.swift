@@ -14,6 +14,19 @@ public enum HostAnswer: Equatable, Sendable {
     case unreachable(String)
 }
 
+extension HostAnswer: CustomStringConvertible {
+    /// For the log and the journal's event column, in words a technician reads.
+    public var description: String {
+        switch self {
+        case let .status(status, detail): return status.rawValue + (detail.map { " (\($0))" } ?? "")
+        case .notFound: return "not found at the host"
+        case let .refused(why): return "refused: \(why)"
+        case let .unknown(why): return "outcome unknown: \(why)"
+        case let .unreachable(why): return "host unreachable: \(why)"
+        }
+    }
+}
+
 /// Everything that can happen to a sale.
 public enum SaleEvent: Equatable, Sendable {
     /// The sale row is committed; start it.
