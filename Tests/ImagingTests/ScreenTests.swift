@@ -38,6 +38,20 @@ import Testing
         }
     }
 
+    @Test func aNoticeForTheShopperIsInTheirLanguagesAndStaysInItsBox() throws {
+        for (w, h) in Self.sizes {
+            var content = Self.content(.presentCode, languages: ["zh-Hans", "ja", "en"])
+            content.noticeKey = "code_merchant"
+            let (_, drawn) = try Self.painter.render(content, strings: Self.strings, width: w, height: h)
+            let shown = drawn.texts.map(\.item.text)
+            #expect(shown.contains(Self.strings.text("code_merchant", "zh-Hans")) && shown.contains(Self.strings.text("code_merchant", "ja")))
+            for text in drawn.texts { #expect(text.item.box.contains(text.inked), "\(w)x\(h): \"\(text.shown)\" left its box") }
+        }
+        for language in UIStrings.languages {
+            for key in ["code_merchant", "code_not_accepted", "amount_over_limit"] { #expect(Self.strings.has(key, language), "\(key) in \(language)") }
+        }
+    }
+
     @Test func hostileMerchantNamesAreCutNotSpilled() throws {
         let names = [String(repeating: "W", count: 300), "‮evil\u{0}name", String(repeating: "麺", count: 120), "\n\t", ""]
         for name in names {

@@ -11,6 +11,9 @@ public final class LedgerStore: Sendable {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // The idempotency table keeps whole shopper codes: owner only (SQLite gives its -wal and -shm the same mode).
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        chmod(path, 0o600)
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }

@@ -25,12 +25,14 @@ public struct ScreenContent: Sendable {
     public var wallets: [String]
     /// A line from the acquirer or the terminal (a decline reason, what is offline).
     public var detail: String?
+    /// A message for the shopper from `Assets/strings` (a merchant's code held up…), shown in the first two languages.
+    public var noticeKey: String?
 
     public init(_ name: ScreenName, merchantName: String, languages: [String] = ["ja", "en"], amount: Int? = nil, currency: String = "JPY",
-                typedAmount: String = "", payload: String? = nil, secondsLeft: Int? = nil, wallets: [String] = [], detail: String? = nil) {
+                typedAmount: String = "", payload: String? = nil, secondsLeft: Int? = nil, wallets: [String] = [], detail: String? = nil, noticeKey: String? = nil) {
         self.name = name; self.merchantName = merchantName; self.languages = languages.isEmpty ? ["ja", "en"] : languages
         self.amount = amount; self.currency = currency; self.typedAmount = typedAmount; self.payload = payload
-        self.secondsLeft = secondsLeft; self.wallets = wallets; self.detail = detail
+        self.secondsLeft = secondsLeft; self.wallets = wallets; self.detail = detail; self.noticeKey = noticeKey
     }
 
     /// "¥1,200", "US$5.00": grouped digits in the currency's own minor unit.

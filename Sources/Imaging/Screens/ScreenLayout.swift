@@ -106,6 +106,9 @@ public enum ScreenLayout {
         if let key = detailKey(content.name) {
             for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, 2, Palette.muted)) }
         }
+        if let key = content.noticeKey {
+            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, 2, Palette.declined)) }
+        }
         if let detail = content.detail { items.append((detail, primary, 2, Palette.muted)) }
         let boxes = bands(body, weights: items.map(\.2), gap: unit)
         return zip(items, boxes).map { item, box in

@@ -35,6 +35,8 @@ public actor Counter {
     private var lastSale: Sale?
     private var finishedAt: Date?
     private var notice: String?
+    /// The same for the shopper, in their languages (a key of Assets/strings).
+    private var noticeKey: String?
     /// Seconds a final screen (paid, declined…) stays before the idle screen returns.
     private let resultHold: TimeInterval = 6
 
@@ -60,12 +62,13 @@ public actor Counter {
         if sale.state == .created { typed = "" }
         lastSale = sale
         if sale.state.isFinal { finishedAt = Date() }
-        notice = nil
+        notice = nil; noticeKey = nil
         await redraw()
     }
 
     public func key(_ key: CounterKey) async {
         let current = await parts.runner.current
+        if current == nil { notice = nil; noticeKey = nil } // a key press answers the last message; Enter may bring it back
         switch key {
         case let .digit(d) where current == nil:
             if typed.count < 9 && !(typed.isEmpty && d == 0) { typed.append(String(d)) }
@@ -78,7 +81,7 @@ public actor Counter {
                 _ = try await parts.runner.start(amount: amount, currency: parts.currency, reference: nil, mode: key == .scan ? .scan : .show)
                 typed = ""
             } catch {
-                notice = error.description
+                if case .amount = error { noticeKey = "amount_over_limit" } else { notice = error.description }
             }
         case .cancel:
             if let current { _ = await parts.runner.cancel(current.id) } else { typed = ""; lastSale = nil }
@@ -92,8 +95,10 @@ public actor Counter {
     public func codeRead(_ text: String) async {
         let report = Classifier(registry: parts.registry).classify(text)
         guard report.kind == .consumerPresented, report.valid, let wallet = report.wallet else {
-            notice = report.kind == .merchantPresented ? "merchant code: show the code from your wallet's pay screen" : (report.errors.first ?? "not a payment code")
-            logger.notice("code refused", metadata: ["kind": "\(report.kind.rawValue)", "why": "\(notice ?? "")"])
+            // The shopper reads a plain request in their languages; the technician finds the reason in the log.
+            noticeKey = report.kind == .merchantPresented ? "code_merchant" : "code_not_accepted"
+            let why = report.kind == .merchantPresented ? "a merchant-presented code" : (report.errors.first ?? "not a payment code")
+            logger.notice("code refused", metadata: ["kind": "\(report.kind.rawValue)", "why": "\(why)"])
             await redraw()
             return
         }
@@ -141,7 +146,7 @@ public actor Counter {
         func screen(_ name: ScreenName, detail: String? = nil) -> ScreenContent {
             ScreenContent(name, merchantName: parts.merchantName, languages: languages, amount: sale?.amount, currency: sale?.currency ?? parts.currency,
                           typedAmount: typed, payload: sale?.payload, secondsLeft: sale.map { max(0, Int($0.expiresAt.timeIntervalSinceNow)) },
-                          wallets: wallets, detail: detail ?? notice)
+                          wallets: wallets, detail: detail ?? notice, noticeKey: noticeKey)
         }
         guard let sale else {
             if !clockSynchronised { return screen(.clock) }

@@ -20,6 +20,9 @@ public final class Journal: Sendable {
         }
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            // Sales and masked codes are the shop's business: owner only (SQLite gives its -wal and -shm the same mode).
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            chmod(path, 0o600)
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
