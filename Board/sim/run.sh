@@ -6,6 +6,13 @@ BIN=${BIN:-.build/release}
 STATE=${STATE:-.run}
 PORT=${ACQUIRER_PORT:-8443}
 mkdir -p "$STATE"
+# One counter per checkout: a second `make run` would find both ports taken and say so less clearly.
+for port in "$PORT" 8417; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "make run: port $port is already in use (is another 'make run' still running?); stop it first" >&2
+    exit 1
+  fi
+done
 if [ ! -f "$STATE/pki/ca.pem" ]; then
   "$BIN/qrpos" pki dev --out "$STATE/pki" --terminal-id SIM-0001
 fi

@@ -152,6 +152,7 @@ import Testing
                 ("{\"amount\": 0, \"currency\": \"JPY\"}", "greater than zero"),
                 ("{\"amount\": -5, \"currency\": \"JPY\"}", "greater than zero"),
                 ("{\"amount\": 99999999999999, \"currency\": \"JPY\"}", "limit"),
+                ("{\"amount\": 1e20, \"currency\": \"JPY\"}", "limit"),
                 ("{\"amount\": \"1200\", \"currency\": \"JPY\"}", "JSON number"),
                 ("{\"amount\": 12.5, \"currency\": \"JPY\"}", "whole number"),
                 ("{\"amount\": 1200, \"currency\": \"USD\"}", "takes JPY"),

@@ -57,6 +57,8 @@ public struct SaleRequest: Equatable, Sendable {
             guard value > 0 else { throw Invalid(description: "amount must be greater than zero, found \(value)") }
             guard value <= maximum else { throw Invalid(description: "amount \(value) is over this terminal's limit of \(maximum)") }
             return value
+        case let .fraction(value)? where value.rounded() == value:
+            throw Invalid(description: "amount \(value) is over this terminal's limit of \(maximum)")
         case let .fraction(value)?:
             throw Invalid(description: "amount must be a whole number of the minor unit (yen for JPY), found \(value)")
         case let other?:
