@@ -7,7 +7,7 @@ public enum ScreenName: String, CaseIterable, Sendable {
 }
 
 /// What a screen says. Everything that varies between sales is here; the layout decides where it goes.
-public struct ScreenContent: Sendable {
+public struct ScreenContent: Sendable, Equatable {
     public var name: ScreenName
     public var merchantName: String
     /// Languages in order: the first is the largest line. Japanese and English by default; a shopper's

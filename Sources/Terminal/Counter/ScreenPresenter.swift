@@ -19,6 +19,8 @@ public actor ScreenPresenter {
     }
 
     public func show(_ content: ScreenContent) {
+        // The same picture again (a sale event and the clock tick both redraw) is not written to the panel twice.
+        guard content != shown else { return }
         shown = content
         for panel in [display] + (preview.map { [$0] } ?? []) {
             do {
