@@ -19,7 +19,7 @@ static inline void qrpos_jpeg_error_exit(j_common_ptr info) {
 }
 
 /* Decodes a JPEG file into 8-bit RGB rows (malloc'd; the caller frees it), or NULL with a message. */
-static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, int *height, long max_pixels, char *message, size_t size) {
+static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, int *height, long max_pixels, int *too_large, char *message, size_t size) {
     FILE *file = fopen(path, "rb");
     if (!file) { snprintf(message, size, "cannot open"); return NULL; }
     struct jpeg_decompress_struct info;
@@ -40,6 +40,7 @@ static inline unsigned char *qrpos_jpeg_read_rgb(const char *path, int *width, i
     info.out_color_space = JCS_RGB;
     if ((long)info.image_width * (long)info.image_height > max_pixels) {
         snprintf(message, size, "too large: %ux%u pixels", info.image_width, info.image_height);
+        *too_large = 1;
         jpeg_destroy_decompress(&info);
         fclose(file);
         return NULL;

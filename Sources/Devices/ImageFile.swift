@@ -8,6 +8,8 @@ public enum ImageFile {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var path: String
         public var message: String
+        /// Refused for its size before decoding: no other reader should try it either.
+        public var tooLarge = false
         public var description: String { "\(path): \(message)" }
     }
 
@@ -52,7 +54,7 @@ public enum ImageFile {
                 if header.bitDepth <= 8, !header.hasGamma { return [try png(path)] }
             }
         } catch {
-            if error.message.hasPrefix("too large") { throw error }
+            if error.tooLarge { throw error }
             direct = error
         }
         do { return try MagickImage.frames(path) } catch {
@@ -62,7 +64,7 @@ public enum ImageFile {
 
     static func checkSize(_ path: String, _ width: Int, _ height: Int) throws(Failure) {
         guard width > 0, height > 0, width <= 65535, height <= 65535, width * height <= maximumPixels else {
-            throw Failure(path: path, message: "too large: \(width)x\(height) pixels (at most \(maximumPixels / 1_000_000) megapixels)")
+            throw Failure(path: path, message: "too large: \(width)x\(height) pixels (at most \(maximumPixels / 1_000_000) megapixels)", tooLarge: true)
         }
     }
 
@@ -109,8 +111,10 @@ extension ImageFile {
     static func jpeg(_ path: String) throws(Failure) -> GrayImage {
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard let rgb = qrpos_jpeg_read_rgb(path, &width, &height, ImageFile.maximumPixels, &message, message.count) else {
-            throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        var tooLarge: Int32 = 0
+        guard let rgb = qrpos_jpeg_read_rgb(path, &width, &height, ImageFile.maximumPixels, &tooLarge, &message, message.count) else {
+            throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                          tooLarge: tooLarge != 0)
         }
         defer { free(rgb) }
         var image = GrayImage(width: Int(width), height: Int(height))

@@ -70,7 +70,18 @@ struct ImageFormatsTests {
         let path = folder + "/bomb.png"
         try Data(png).write(to: URL(fileURLWithPath: path))
         do { _ = try ImageFile.readFrames(path); Issue.record("a 60000x60000 image was read") } catch {
-            #expect(error.message.hasPrefix("too large: 60000x60000"), "\(error)")
+            #expect(error.tooLarge && error.message.hasPrefix("too large: 60000x60000"), "\(error)")
+        }
+        // A real JPEG whose frame header is made to claim the same size: libjpeg's header check refuses it,
+        // and ImageMagick is not asked to try.
+        let jpeg = folder + "/bomb.jpg"
+        try ImageFile.writeJPEG(GrayImage(width: 16, height: 16, fill: 128), to: jpeg)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: jpeg)))
+        let frame = try #require(bytes.indices.dropLast().first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes.replaceSubrange((frame + 5)...(frame + 8), with: [0xEA, 0x60, 0xEA, 0x60])
+        try Data(bytes).write(to: URL(fileURLWithPath: jpeg))
+        do { _ = try ImageFile.readFrames(jpeg); Issue.record("a 60000x60000 JPEG was read") } catch {
+            #expect(error.tooLarge && error.message == "too large: 60000x60000 pixels", "\(error)")
         }
         // The same size through ImageMagick (a BMP header): refused before pixels are allocated.
         let bmp = folder + "/bomb.bmp"
