@@ -44,15 +44,20 @@ struct ClientRulesTests {
         }
     }
 
-    @Test func recoveryCancelsInsideTheWindowAndRefundsAfter() {
-        #expect(RecoveryStep.toUndo(.done(charge(.pending)), now: now) == .cancel)
-        #expect(RecoveryStep.toUndo(.done(charge(.paid)), now: now) == .cancel)
-        #expect(RecoveryStep.toUndo(.done(charge(.paid)), now: now.addingTimeInterval(60)) == .refund(amount: 1200))
-        #expect(RecoveryStep.toUndo(.done(charge(.paid, refunded: 200)), now: now) == .refund(amount: 1000))
-        #expect(RecoveryStep.toUndo(.done(charge(.declined)), now: now) == .settled(.declined))
-        #expect(RecoveryStep.toUndo(.done(charge(.cancelled)), now: now) == .settled(.cancelled))
-        #expect(RecoveryStep.toUndo(AcquirerOutcome<Charge>.refused(HostRefusal(status: 404, code: "not_found", message: "")), now: now) == .neverArrived)
-        #expect(RecoveryStep.toUndo(AcquirerOutcome<Charge>.unknown(.init(.timeout, "")), now: now) == .inquireAgain)
+    /// A request sent again with the same key is as uncertain as its most uncertain attempt: a resend that
+    /// cannot connect (the host restarting) does not turn "may have moved money" into "nothing moved".
+    @Test func theOutcomeOfARequestIsTheStrongestOfItsAttempts() {
+        var attempts = AttemptOutcomes<Charge>()
+        attempts.add(.unknown(.init(.connectionLost, "closed before the answer")))
+        attempts.add(.unreachable("connection refused"))
+        guard case let .unknown(u) = attempts.strongest else { Issue.record("\(attempts.strongest)"); return }
+        #expect(u.cause == .connectionLost && u.detail.contains("connection refused"))
+        attempts.add(.done(charge(.paid)))
+        #expect(attempts.strongest.value?.status == .paid, "an answer settles it")
+        var refusedOnly = AttemptOutcomes<Charge>()
+        refusedOnly.add(.unreachable("connection refused"))
+        refusedOnly.add(.unreachable("connection refused"))
+        guard case .unreachable = refusedOnly.strongest else { Issue.record("nothing reached the host"); return }
     }
 
     @Test func customerCodesAreNeverLoggedWhole() {

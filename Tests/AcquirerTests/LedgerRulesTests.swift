@@ -118,7 +118,26 @@ struct LedgerRulesTests {
         var ledger = Ledger(wallets: WalletBook(behaviours: ["alipay": .decline]))
         _ = try ledger.createCharge(charge("D", wallet: "alipay"), by: caller("D"), at: t0)
         #expect(try ledger.cancelCharge("D", by: caller("D:cancel"), at: t0).status == .declined)
-        #expect(throws: LedgerRefusal.notFound("charge", "nope")) { try ledger.cancelCharge("nope", by: caller("nope:cancel"), at: t0) }
+    }
+
+    /// Real hosts' rule: a cancel of an id not seen yet is remembered, and wins over the registration or charge that
+    /// arrives after it (a delayed or hanging request cannot revive a sale the terminal cancelled).
+    @Test func aCancelOfAnIdNotSeenYetWinsOverItsLateArrival() throws {
+        var ledger = Ledger()
+        #expect(try ledger.cancelOrder("O1", by: caller("O1:cancel"), at: t0).status == .cancelled)
+        do { _ = try ledger.registerOrder(order("O1"), by: caller("O1"), at: t0.addingTimeInterval(1)); Issue.record("revived") } catch {
+            #expect(error.status == 409 && error.code == "cancelled_before_arrival")
+        }
+        #expect(try ledger.cancelCharge("C1", by: caller("C1:cancel"), at: t0).status == .cancelled)
+        do { _ = try ledger.createCharge(charge("C1"), by: caller("C1"), at: t0.addingTimeInterval(1)); Issue.record("charged") } catch {
+            #expect(error.code == "cancelled_before_arrival")
+        }
+        // The cancel repeated with its key is answered the same; the host holds no money for either id.
+        #expect(try ledger.cancelOrder("O1", by: caller("O1:cancel"), at: t0.addingTimeInterval(2)).status == .cancelled)
+        #expect(ledger.orders.values.allSatisfy { $0.order.status == .cancelled } && ledger.charges["C1"]?.charge.paidAt == nil)
+        do { _ = try ledger.shopperPays("O1", wallet: "paypay", at: t0.addingTimeInterval(3)); Issue.record("paid") } catch {
+            #expect(error.code == "order_cancelled")
+        }
     }
 
     @Test func anExpiredOrderRefusesTheShoppersPayment() throws {

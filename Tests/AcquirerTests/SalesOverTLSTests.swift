@@ -113,8 +113,7 @@ struct SalesOverTLSTests {
                 guard case let .refused(refusal) = await client.cancelCharge("C-7") else { Issue.record("reversed after the window"); return }
                 #expect(refusal.status == 409 && refusal.code == "cancel_window_closed")
                 let inquiry = await client.inquireCharge("C-7")
-                guard case let .refund(amount) = RecoveryStep.toUndo(inquiry, now: Date()) else { Issue.record("\(inquiry)"); return }
-                #expect(amount == 1200)
+                #expect(inquiry.value?.status == .paid && inquiry.value?.refundedAmount == 0, "only a refund returns it now")
                 let first = try #require(await client.refund(RefundRequest(refundId: "R-7a", paymentId: "C-7", amount: 200)).value)
                 #expect(first.status == .refunded && first.amount == 200)
                 #expect(await client.inquireCharge("C-7").value?.refundedAmount == 200)

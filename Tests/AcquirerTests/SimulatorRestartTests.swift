@@ -33,4 +33,26 @@ struct SimulatorRestartTests {
             #expect(ledger.charges.count == 1 && ledger.orders.map(\.status) == [.cancelled])
         }
     }
+
+    /// "Never lose a sale", defect 1: the host commits a charge and the connection dies before the answer; the host
+    /// then restarts, so the client's retries with the same key meet a closed port. The request's outcome is the
+    /// strongest of its attempts (unknown), not the last one ("unreachable" would read as "nothing moved").
+    @Test func aRetryThatCannotConnectAfterTheHostCommittedStaysUnknown() async throws {
+        let first = try await TestHost.start()
+        let folder = first.folder
+        try await first.control.fault("drop;after", path: "/v1/charges")
+        let client = try AcquirerClient(first.configuration(retry: .init(attempts: 3, pause: .milliseconds(1500))))
+        let answer = Task { await client.charge(Sample.charge("L-1")) }
+        try await Task.sleep(for: .milliseconds(700))
+        await first.stop() // the host goes down between the first attempt and its retries
+        let outcome = await answer.value
+        try await client.shutdown()
+        guard case let .unknown(unknown) = outcome else { Issue.record("expected unknown, got \(outcome)"); return }
+        #expect(unknown.detail.contains("could not connect"), "\(unknown)")
+        try await TestHost.start(folder: folder).use { second in
+            try await second.withClient { client in
+                #expect(await client.inquireCharge("L-1").value?.status == .paid, "the host kept the charge: the inquiry finds it")
+            }
+        }
+    }
 }

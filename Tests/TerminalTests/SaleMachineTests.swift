@@ -62,16 +62,104 @@ struct SaleMachineTests {
     }
 
     @Test func requestThatNeverArrivedIsResentWithTheSameKeyOnlyWhileWanted() {
-        let (resent, effects) = Self.run(Self.sale(), [.begin, .answer(.unknown("reset")), .retryDue, .answer(.notFound)])
+        let (resent, effects) = Self.run(Self.sale(), [.begin, .createAnswer(.unknown("reset")), .retryDue, .answer(.notFound)])
         #expect(effects.last == [.registerOrder] && resent.state == .pending)
+        // Past its time the order is not wanted, but the lost registration may still arrive: only a cancel the
+        // host acknowledges (and remembers) ends it.
         let late = Self.t0.addingTimeInterval(600)
-        let (dropped, _) = Self.run(Self.sale(), [.begin, .answer(.unknown("reset")), .retryDue, .answer(.notFound)], at: late)
-        #expect(dropped.state == .cancelled)
+        let (dropped, e2) = Self.run(Self.sale(), [.begin, .createAnswer(.unknown("reset")), .retryDue, .answer(.notFound)], at: late)
+        #expect(dropped.state == .cancelling && e2.last == [.cancel])
+        let (ended, _) = Self.run(dropped, [.cancelAnswer(.status(.cancelled))], at: late)
+        #expect(ended.state == .expired && ended.endReason == .expired)
     }
 
     @Test func unreachableHostAtTheStartMovedNothing() {
-        let (s, effects) = Self.run(Self.sale(), [.begin, .answer(.unreachable("connection refused"))])
-        #expect(s.state == .cancelled && effects.last == [])
+        let (s, effects) = Self.run(Self.sale(), [.begin, .createAnswer(.unreachable("connection refused"))])
+        #expect(s.state == .cancelled && effects.last == [] && s.endReason == .offline)
+        #expect(s.detail == nil && s.lastError == "connection refused", "a transport problem is not the host's word")
+    }
+
+    // MARK: the four money defects of "Never lose a sale", each with its faults combined
+
+    /// Lost: a registration reached the host (its answer was lost), then the resend could not connect because the
+    /// host was restarting. "Unreachable" about the resend says nothing about the first attempt.
+    @Test func resendThatCannotConnectAfterAnUnknownAttemptIsNotNothingMoved() {
+        let (s, effects) = Self.run(Self.sale(), [.begin, .createAnswer(.unknown("connection lost")), .retryDue, .answer(.notFound),
+                                                  .createAnswer(.unreachable("connection refused"))])
+        #expect(effects[3] == [.registerOrder], "resent with the same key")
+        #expect(s.state == .unknown && s.reach == .uncertain && effects.last == [.retryAfter(seconds: 4)])
+        let (paid, _) = Self.run(s, [.retryDue, .answer(.status(.paid))])
+        #expect(paid.state == .paid, "the host kept the money: the sale is paid, not cancelled")
+        // A charge the same way (scan mode), with a restart of the terminal in between.
+        let (charge, _) = Self.run(Self.sale(.scan), [.begin, .codeScanned(wallet: "paypay", masked: "m"), .createAnswer(.unknown("timeout")),
+                                                      .recover, .answer(.unreachable("connection refused"))])
+        #expect(charge.state == .unknown && charge.reach == .uncertain)
+    }
+
+    /// Lost, and once charged twice: the register cancels while the registration is still on its way; the host
+    /// answers the cancel 404. That is not "cancelled" until the registration's own answer says nothing can arrive.
+    @Test func cancelAnswered404WhileTheRegistrationIsOnItsWayIsNotFinal() {
+        let (waiting, e1) = Self.run(Self.sale(), [.begin, .cashierCancel, .cancelAnswer(.notFound)])
+        #expect(waiting.state == .cancelling && e1.last == [], "waits for the registration's answer")
+        // The registration arrives after the cancel (an old host forgets such cancels): cancel it again.
+        let (again, e2) = Self.run(waiting, [.createAnswer(.status(.pending))])
+        #expect(again.state == .cancelling && e2.last == [.cancel])
+        let (cancelled, _) = Self.run(again, [.cancelAnswer(.status(.cancelled))])
+        #expect(cancelled.state == .cancelled && cancelled.endReason == .cashier)
+        // The registration could not connect at all: nothing can arrive, so the 404 stands.
+        let (nothing, _) = Self.run(waiting, [.createAnswer(.unreachable("connection refused"))])
+        #expect(nothing.state == .cancelled)
+        // A registration that timed out may still arrive: the cancel is sent again until the host knows it.
+        let (uncertain, e3) = Self.run(waiting, [.createAnswer(.unknown("timeout"))])
+        #expect(uncertain.state == .cancelling && e3.last == [.retryAfter(seconds: 2)])
+        #expect(Self.run(uncertain, [.retryDue]).1.last == [.cancel])
+        // A host that remembers the cancel answers it "cancelled", and refuses the late registration.
+        let (remembered, _) = Self.run(Self.sale(), [.begin, .cashierCancel, .cancelAnswer(.status(.cancelled)),
+                                                     .createAnswer(.refused("cancelled before arrival"))])
+        #expect(remembered.state == .cancelled)
+    }
+
+    /// Auto mode: the shopper's code is held up while the order's registration hangs. The order is withdrawn
+    /// before the code is charged, and a 404 for it does not count as withdrawn while the registration may arrive.
+    @Test func autoModeChargesTheCodeOnlyOnceTheOrderCannotBePaid() {
+        let (s, effects) = Self.run(Self.sale(.auto), [.begin, .codeScanned(wallet: "paypay", masked: "m"), .cancelAnswer(.notFound)])
+        #expect(s.state == .cancelling && s.chargeCount == 0 && effects.last == [])
+        let (late, e2) = Self.run(s, [.createAnswer(.status(.paid))])
+        #expect(late.state == .paid && late.chargeCount == 0 && e2.last == [], "the shopper paid the shown code: the held-up code is not charged")
+        let (withdrawn, e3) = Self.run(s, [.createAnswer(.status(.pending)), .cancelAnswer(.status(.cancelled))])
+        #expect(e3 == [[.cancel], [.charge]] && withdrawn.chargeCount == 1)
+    }
+
+    /// Mismatched: a long-poll says "paid" while our own cancel is in flight; the host then reverses the payment
+    /// because the cancel arrived inside its window. Only the cancel's answer decides.
+    @Test func paidHeardWhileOurCancelIsInFlightWaitsForTheCancel() {
+        let (s, effects) = Self.run(Self.sale(), [.begin, .createAnswer(.status(.pending)), .expired, .answer(.status(.paid))])
+        #expect(s.state == .cancelling && s.cancelInFlight && effects.last == [])
+        let (reversed, _) = Self.run(s, [.cancelAnswer(.status(.cancelled))])
+        #expect(reversed.state == .expired, "the cancel reversed it: the shopper has the money back")
+        let (stands, _) = Self.run(s, [.cancelAnswer(.refused("cancel window closed")), .answer(.status(.paid))])
+        #expect(stands.state == .paid, "the host would not cancel, and holds it paid")
+        // The cashier's cancel: a refund refused because nothing is paid any more is not "paid".
+        let (cashier, _) = Self.run(Self.sale(), [.begin, .createAnswer(.status(.pending)), .cashierCancel, .cancelAnswer(.status(.paid)),
+                                                  .refundAnswer(.refused("nothing paid")), .answer(.status(.cancelled))])
+        #expect(cashier.state == .cancelled && cashier.endReason == .cashier)
+        let (kept, _) = Self.run(Self.sale(), [.begin, .createAnswer(.status(.pending)), .cashierCancel, .cancelAnswer(.status(.paid)),
+                                               .refundAnswer(.refused("not refundable")), .answer(.status(.paid))])
+        #expect(kept.state == .paid && kept.cancelOverridden)
+    }
+
+    @Test func cashierCancelWinsOverAutoModesSwitchToTheShoppersCode() {
+        let (s, _) = Self.run(Self.sale(.auto), [.begin, .createAnswer(.status(.pending)), .codeScanned(wallet: "paypay", masked: "m"),
+                                                 .cashierCancel, .cancelAnswer(.status(.cancelled))])
+        #expect(s.state == .cancelled && s.chargeCount == 0 && s.endReason == .cashier)
+    }
+
+    @Test func finishedSalesIgnoreLateAnswersAndTimers() {
+        let (paid, _) = Self.run(Self.sale(), [.begin, .createAnswer(.status(.paid))])
+        for event: SaleEvent in [.createAnswer(.status(.cancelled)), .answer(.notFound), .cancelAnswer(.status(.cancelled)), .retryDue, .expired, .cashierCancel, .recover] {
+            let (after, effects) = SaleMachine.step(paid, event, now: Self.t0)
+            #expect(after.sameContent(as: paid) && effects.isEmpty, "\(event)")
+        }
     }
 
     @Test func hostGoingAwayAfterItKnowsTheOrderIsNotCancellation() {

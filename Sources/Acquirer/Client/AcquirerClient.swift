@@ -59,38 +59,38 @@ public final class AcquirerClient: Sendable {
 
     // MARK: orders (the terminal shows the code)
 
-    public func registerOrder(_ order: OrderRequest, idempotencyKey: String? = nil) async -> AcquirerOutcome<Order> {
+    public func registerOrder(_ order: OrderRequest, idempotencyKey: String?) async -> AcquirerOutcome<Order> {
         await send(.POST, "/v1/orders", body: order, key: idempotencyKey ?? order.orderId, as: Order.self)
     }
 
     /// The order now, or as soon as it stops being pending within `wait` (long-poll).
-    public func inquireOrder(_ orderId: String, wait: Duration? = nil) async -> AcquirerOutcome<Order> {
+    public func inquireOrder(_ orderId: String, wait: Duration?) async -> AcquirerOutcome<Order> {
         await send(.GET, "/v1/orders/\(escape(orderId))", wait: wait, as: Order.self)
     }
 
     /// Cancels a pending order, or reverses a paid one inside the cancel window; a cancel wins over a late "paid".
-    public func cancelOrder(_ orderId: String, idempotencyKey: String? = nil) async -> AcquirerOutcome<Order> {
+    public func cancelOrder(_ orderId: String, idempotencyKey: String?) async -> AcquirerOutcome<Order> {
         await send(.POST, "/v1/orders/\(escape(orderId))/cancel", body: EmptyBody(), key: idempotencyKey ?? IdempotencyKey.cancel(orderId), as: Order.self)
     }
 
     // MARK: charges (the terminal scanned the shopper's code)
 
-    public func charge(_ charge: ChargeRequest, idempotencyKey: String? = nil) async -> AcquirerOutcome<Charge> {
+    public func charge(_ charge: ChargeRequest, idempotencyKey: String?) async -> AcquirerOutcome<Charge> {
         await send(.POST, "/v1/charges", body: charge, key: idempotencyKey ?? charge.chargeId, as: Charge.self)
     }
 
-    public func inquireCharge(_ chargeId: String, wait: Duration? = nil) async -> AcquirerOutcome<Charge> {
+    public func inquireCharge(_ chargeId: String, wait: Duration?) async -> AcquirerOutcome<Charge> {
         await send(.GET, "/v1/charges/\(escape(chargeId))", wait: wait, as: Charge.self)
     }
 
     /// Cancels a charge the shopper is still confirming, or reverses a paid one inside the cancel window.
-    public func cancelCharge(_ chargeId: String, idempotencyKey: String? = nil) async -> AcquirerOutcome<Charge> {
+    public func cancelCharge(_ chargeId: String, idempotencyKey: String?) async -> AcquirerOutcome<Charge> {
         await send(.POST, "/v1/charges/\(escape(chargeId))/cancel", body: EmptyBody(), key: idempotencyKey ?? IdempotencyKey.cancel(chargeId), as: Charge.self)
     }
 
     // MARK: refunds
 
-    public func refund(_ refund: RefundRequest, idempotencyKey: String? = nil) async -> AcquirerOutcome<Refund> {
+    public func refund(_ refund: RefundRequest, idempotencyKey: String?) async -> AcquirerOutcome<Refund> {
         await send(.POST, "/v1/refunds", body: refund, key: idempotencyKey ?? refund.refundId, as: Refund.self)
     }
 
@@ -118,8 +118,10 @@ public final class AcquirerClient: Sendable {
             return .refused(HostRefusal(status: 0, code: "unencodable_request", message: "\(error)"))
         }
         var attempt = 1
+        var attempts = AttemptOutcomes<Value>()
         while true {
-            let outcome: AcquirerOutcome<Value> = await sendOnce(method, path, bytes, key: key, deadline: deadline)
+            attempts.add(await sendOnce(method, path, bytes, key: key, deadline: deadline))
+            let outcome = attempts.strongest
             let uncertain = outcome.isUnknown || { if case .unreachable = outcome { true } else { false } }()
             guard uncertain, attempt < configuration.retry.attempts else {
                 logger.debug("acquirer \(method) \(path) \(Self.describe(outcome))", metadata: key.map { ["idempotency-key": "\($0)"] })

@@ -39,3 +39,28 @@ public struct UnknownOutcome: Sendable, Equatable, CustomStringConvertible {
     public init(_ cause: Cause, _ detail: String) { self.cause = cause; self.detail = detail }
     public var description: String { "\(cause.rawValue): \(detail)" }
 }
+
+/// The outcome of a request sent several times with the same key: the strongest of its attempts. An attempt that
+/// may have reached the host (unknown) outweighs a later one that could not connect: once any attempt may have
+/// moved money, the request's outcome stays unknown until an inquiry says otherwise. An answer (done, refused)
+/// settles it.
+public struct AttemptOutcomes<Value: Sendable>: Sendable {
+    private var unknown: UnknownOutcome?
+    private var last: AcquirerOutcome<Value>?
+    public init() {}
+
+    public mutating func add(_ outcome: AcquirerOutcome<Value>) {
+        if case let .unknown(why) = outcome { unknown = why }
+        last = outcome
+    }
+
+    public var strongest: AcquirerOutcome<Value> {
+        switch last {
+        case let .unreachable(reason)?:
+            guard let unknown else { return .unreachable(reason) }
+            return .unknown(UnknownOutcome(unknown.cause, "\(unknown.detail); a later attempt could not connect (\(reason))"))
+        case let outcome?: return outcome
+        case nil: return .unreachable("not sent")
+        }
+    }
+}

@@ -17,9 +17,7 @@ extension Ledger {
         guard wallets.knows(request.wallet) else {
             throw .unprocessable("unknown_wallet", "no wallet '\(request.wallet)' in the registry; known: \(wallets.known.sorted().joined(separator: ", "))")
         }
-        guard !idInUse(request.chargeId) else {
-            throw .conflict("duplicate_id", "the id '\(request.chargeId)' is already used by another sale (sent with another Idempotency-Key)")
-        }
+        try checkUnused(request.chargeId, record: charges[request.chargeId]?.cancelledUnseen)
         var charge = Charge(chargeId: request.chargeId, amount: request.amount, currency: request.currency, wallet: request.wallet,
                             maskedCode: LogMask.customerCode(request.customerCode), status: .pending, createdAt: now,
                             cancellableUntil: now.addingTimeInterval(rules.cancelWindow))
@@ -43,7 +41,16 @@ extension Ledger {
         let scope = try Self.key(caller)
         let operation = "POST /v1/charges/\(id)/cancel"
         if let id = try replayed(scope, operation: operation, fingerprint: ""), let record = charges[id] { return record.charge }
-        guard var record = charges[id], record.terminalId == caller.terminalId else { throw .notFound("charge", id) }
+        guard var record = charges[id] else {
+            // Not seen (yet): the cancel is remembered and wins over a charge that arrives later.
+            try Self.checkId(id, "chargeId")
+            let charge = Charge(chargeId: id, amount: 0, currency: "", wallet: "", maskedCode: "", status: .cancelled, createdAt: now,
+                                cancelledAt: now, cancellableUntil: now)
+            store(ChargeRecord(charge: charge, terminalId: caller.terminalId, cancelledUnseen: true))
+            store(IdempotencyRecord(scope: scope, operation: operation, fingerprint: "", resourceId: id, createdAt: now))
+            return charge
+        }
+        guard record.terminalId == caller.terminalId else { throw .notFound("charge", id) }
         let undone = try Self.cancelled(status: record.charge.status, refunded: record.charge.refundedAmount,
                                         cancellableUntil: record.charge.cancellableUntil, what: "charge \(id)", now: now)
         if undone {

@@ -17,9 +17,7 @@ extension Ledger {
         guard !request.qrPayload.isEmpty, request.qrPayload.unicodeScalars.count <= 512 else {
             throw .badRequest("qrPayload must be the code shown, 1 to 512 characters")
         }
-        guard !idInUse(request.orderId) else {
-            throw .conflict("duplicate_id", "the id '\(request.orderId)' is already used by another sale (sent with another Idempotency-Key)")
-        }
+        try checkUnused(request.orderId, record: orders[request.orderId]?.cancelledUnseen)
         let order = Order(orderId: request.orderId, amount: request.amount, currency: request.currency, status: .pending,
                           createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.expiresInSeconds)),
                           cancellableUntil: now.addingTimeInterval(rules.cancelWindow))
@@ -40,7 +38,16 @@ extension Ledger {
         let scope = try Self.key(caller)
         let operation = "POST /v1/orders/\(id)/cancel"
         if let id = try replayed(scope, operation: operation, fingerprint: ""), let record = orders[id] { return record.order }
-        guard var record = orders[id], record.terminalId == caller.terminalId else { throw .notFound("order", id) }
+        guard var record = orders[id] else {
+            // Not seen (yet): the cancel is remembered and wins over a registration that arrives later.
+            try Self.checkId(id, "orderId")
+            let order = Order(orderId: id, amount: 0, currency: "", status: .cancelled, createdAt: now, expiresAt: now, cancelledAt: now,
+                              cancellableUntil: now)
+            store(OrderRecord(order: order, terminalId: caller.terminalId, qrPayload: "", autoPayAt: nil, cancelledUnseen: true))
+            store(IdempotencyRecord(scope: scope, operation: operation, fingerprint: "", resourceId: id, createdAt: now))
+            return order
+        }
+        guard record.terminalId == caller.terminalId else { throw .notFound("order", id) }
         let undone = try Self.cancelled(status: record.order.status, refunded: record.order.refundedAmount,
                                         cancellableUntil: record.order.cancellableUntil, what: "order \(id)", now: now)
         if undone {

@@ -151,4 +151,14 @@ public struct Ledger: Sendable {
     }
 
     func idInUse(_ id: String) -> Bool { orders[id] != nil || charges[id] != nil }
+
+    /// A new order or charge needs an id no other sale holds; an id the terminal cancelled before it arrived is spent.
+    func checkUnused(_ id: String, record cancelledUnseen: Bool?) throws(LedgerRefusal) {
+        if cancelledUnseen == true {
+            throw .conflict("cancelled_before_arrival", "'\(id)' was cancelled by the terminal before this request arrived: it moves nothing")
+        }
+        guard !idInUse(id) else {
+            throw .conflict("duplicate_id", "the id '\(id)' is already used by another sale (sent with another Idempotency-Key)")
+        }
+    }
 }

@@ -8,11 +8,16 @@ public struct OrderRecord: Codable, Sendable, Equatable {
     public var qrPayload: String
     /// Demo mode: when the simulated shopper pays.
     public var autoPayAt: Date?
+    /// The terminal cancelled this id before its registration arrived: the id is spent, and a later
+    /// registration with it is refused (what real hosts do, so a delayed request cannot revive a cancelled sale).
+    public var cancelledUnseen: Bool?
 }
 
 public struct ChargeRecord: Codable, Sendable, Equatable {
     public var charge: Charge
     public var terminalId: String
+    /// Cancelled before the charge arrived; a later charge with this id is refused.
+    public var cancelledUnseen: Bool?
 }
 
 public struct RefundRecord: Codable, Sendable, Equatable {

@@ -11,7 +11,7 @@ public actor Counter {
     public struct Parts: Sendable {
         public var runner: SaleRunner
         public var presenter: ScreenPresenter
-        public var client: AcquirerClient
+        public var client: any AcquirerLink
         public var registry: WalletRegistry
         public var merchantName: String
         public var acceptedWallets: [String]
@@ -19,7 +19,7 @@ public actor Counter {
         public var clock: @Sendable () -> Bool
         /// What the status lights should say now.
         public var lights: @Sendable (StatusSignal) -> Void
-        public init(runner: SaleRunner, presenter: ScreenPresenter, client: AcquirerClient, registry: WalletRegistry, merchantName: String,
+        public init(runner: SaleRunner, presenter: ScreenPresenter, client: any AcquirerLink, registry: WalletRegistry, merchantName: String,
                     acceptedWallets: [String], currency: String, clock: @escaping @Sendable () -> Bool,
                     lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }) {
             self.runner = runner; self.presenter = presenter; self.client = client; self.registry = registry; self.merchantName = merchantName
@@ -84,7 +84,7 @@ public actor Counter {
                 if case .amount = error { noticeKey = "amount_over_limit" } else { notice = error.description }
             }
         case .cancel:
-            if let current { _ = await parts.runner.cancel(current.id) } else { typed = ""; lastSale = nil }
+            if let current { _ = try? await parts.runner.cancel(current.id) } else { typed = ""; lastSale = nil }
         default:
             return
         }

@@ -51,19 +51,19 @@ public enum ECRServer {
                 guard let seconds = Int(text), (0...60).contains(seconds) else { return problem(.badRequest, "wait must be 0 to 60 seconds") }
                 wait = seconds
             }
-            guard let sale = await runner.wait(id, seconds: wait) else { return problem(.notFound, "no sale \(id)") }
+            guard let sale = try await runner.wait(id, seconds: wait) else { return problem(.notFound, "no sale \(id)") }
             return json(.ok, SaleView(sale))
         }
 
         router.post("/v1/sales/:id/cancel") { _, context -> Response in
             let id = try context.parameters.require("id")
-            guard let before = await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
             // A finished sale has nothing to cancel: money that moved goes back through a refund, and says so.
             if before.state.isFinal {
                 let hint = before.state == .paid ? "; to give the money back, POST /v1/refunds" : ""
                 return problem(.conflict, "sale \(id) is already \(before.state.rawValue)\(hint)")
             }
-            guard let sale = await runner.cancel(id) else { return problem(.notFound, "no sale \(id)") }
+            guard let sale = try await runner.cancel(id) else { return problem(.notFound, "no sale \(id)") }
             return json(.accepted, SaleView(sale))
         }
 
@@ -77,12 +77,12 @@ public enum ECRServer {
             do { amount = try SaleRequest.amount(object["amount"], maximum: options.maximumAmount) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
             }
-            guard let before = await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
             guard before.state == .paid else { return problem(.conflict, "sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
             guard amount <= before.amount - before.refundedAmount else {
                 return problem(.badRequest, "at most \(before.amount - before.refundedAmount) can still be refunded")
             }
-            guard let sale = await runner.refund(id, amount: amount) else { return problem(.notFound, "no sale \(id)") }
+            guard let sale = try await runner.refund(id, amount: amount) else { return problem(.notFound, "no sale \(id)") }
             return json(.accepted, SaleView(sale))
         }
 
@@ -110,12 +110,21 @@ public enum ECRServer {
 /// What the register sees of a sale: never the customer's whole code.
 public struct SaleView: Codable, Sendable {
     public var id: String, status: String, amount: Int, currency: String, mode: String
-    public var reference: String?, wallet: String?, customerCode: String?, detail: String?
+    public var reference: String?, wallet: String?, customerCode: String?
+    /// What the host or the wallet said (a decline reason, a refusal).
+    public var detail: String?
+    /// Why the sale ended (cashier, expired, recovery, declined, refused, offline, host, refunded); nil while open or paid.
+    public var endReason: String?
+    /// The register cancelled, but the money could not be given back: the sale stands as paid.
+    public var cancelOverridden: Bool
+    /// The last transport problem with the host (for technicians), separate from `detail`.
+    public var lastError: String?
     public var refundedAmount: Int, expiresAt: Date, createdAt: Date, updatedAt: Date
 
     public init(_ sale: Sale) {
         id = sale.id; status = sale.state.rawValue; amount = sale.amount; currency = sale.currency; mode = sale.mode.rawValue
         reference = sale.reference; wallet = sale.wallet; customerCode = sale.maskedCode; detail = sale.detail
+        endReason = sale.endReason?.rawValue; cancelOverridden = sale.cancelOverridden; lastError = sale.lastError
         refundedAmount = sale.refundedAmount; expiresAt = sale.expiresAt; createdAt = sale.createdAt; updatedAt = sale.updatedAt
     }
 }
@@ -133,6 +142,9 @@ struct ProblemAnswers: RouterMiddleware {
                 ? "no such endpoint: \(request.method) \(request.uri.path); the API has \(Self.endpoints)"
                 : error.body ?? error.status.reasonPhrase
             return ECRServer.problem(error.status, message)
+        } catch {
+            // Anything else is ours (the journal cannot be read, …): a 500 that says what, never a silent 404.
+            return ECRServer.problem(.internalServerError, "the terminal could not answer: \(error)")
         }
     }
 }

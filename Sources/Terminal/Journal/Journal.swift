@@ -64,6 +64,18 @@ public final class Journal: Sendable {
                 t.column("event", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: what the host may hold, why a sale ended, typed events") { db in
+            try db.alter(table: "sale") { t in
+                t.add(column: "reach", .text).notNull().defaults(to: HostReach.none.rawValue)
+                t.add(column: "cancelInFlight", .boolean).notNull().defaults(to: false)
+                t.add(column: "endReason", .text)
+                t.add(column: "lastError", .text)
+            }
+            // An acknowledged order or charge is one the host holds; an unacknowledged one may be on its way.
+            try db.execute(sql: "UPDATE sale SET reach = CASE WHEN acknowledged THEN 'known' ELSE 'uncertain' END")
+            try db.execute(sql: "ALTER TABLE sale DROP COLUMN acknowledged")
+            try db.alter(table: "transition") { t in t.add(column: "kind", .text).notNull().defaults(to: "") }
+        }
         return migrator
     }
 
@@ -71,16 +83,18 @@ public final class Journal: Sendable {
     public func insert(_ sale: Sale) throws {
         try database.write { db in
             try SaleRow(sale).insert(db)
-            try TransitionRow(Transition(saleId: sale.id, at: sale.createdAt, fromState: "", toState: sale.state.rawValue, event: "created")).insert(db)
+            try TransitionRow(Transition(saleId: sale.id, at: sale.createdAt, fromState: "", toState: sale.state.rawValue, kind: "created", event: "created")).insert(db)
         }
     }
 
-    /// Commits a transition (the new row and its audit line) in one transaction.
-    public func commit(_ sale: Sale, from previous: SaleState, event: String) throws {
+    /// Commits a transition (the new row and its audit line) in one transaction. A back-off timer that changed
+    /// no state is not worth an audit line: it would add one every 15 s to a sale waiting for the host.
+    public func commit(_ sale: Sale, from previous: SaleState, event: SaleEvent) throws {
         try database.write { db in
             try SaleRow(sale).update(db)
-            if previous != sale.state || event != "retry" {
-                try TransitionRow(Transition(saleId: sale.id, at: sale.updatedAt, fromState: previous.rawValue, toState: sale.state.rawValue, event: event)).insert(db)
+            if previous != sale.state || event.kind != .retry {
+                try TransitionRow(Transition(saleId: sale.id, at: sale.updatedAt, fromState: previous.rawValue, toState: sale.state.rawValue,
+                                             kind: event.kind.rawValue, event: event.description)).insert(db)
             }
         }
     }
@@ -125,5 +139,7 @@ public struct Transition: Codable, Sendable {
     public var at: Date
     public var fromState: String
     public var toState: String
+    /// The event's kind (`SaleEvent.Kind`), for rules and queries; `event` is the same in words.
+    public var kind: String
     public var event: String
 }

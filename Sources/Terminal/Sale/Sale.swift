@@ -34,6 +34,40 @@ public enum UndoReason: String, Codable, Sendable {
     case switchToScan = "switch-to-scan"
 }
 
+/// What the host may hold of the order or charge in flight. Money can move only where the host may have it, so a
+/// sale ends as "nothing moved" only from `none`, or from an answer that covers everything sent (an inquiry that finds
+/// it, an acknowledged cancel, which real hosts remember and a later registration then cannot undo).
+public enum HostReach: String, Codable, Sendable {
+    /// Nothing was sent, or every attempt failed to connect.
+    case none
+    /// Sent (or about to be): its answer has not come back yet.
+    case sent
+    /// An attempt's outcome is unknown (timeout, reset, a restart while it was out): it may arrive at any time.
+    case uncertain
+    /// The host has answered about it: it holds the order or charge.
+    case known
+}
+
+/// Why a sale ended other than paid, for the register and the cashier (separate from any transport detail).
+public enum SaleEndReason: String, Codable, Sendable {
+    /// The cashier pressed cancel or the register cancelled.
+    case cashier
+    /// The code's time ran out, or the host let the order expire.
+    case expired
+    /// The terminal restarted mid-sale and withdrew it.
+    case recovery
+    /// The wallet declined the payment.
+    case declined
+    /// The host refused the request (the text in `detail` says why).
+    case refused
+    /// Nothing reached the host: wallets cannot pay offline.
+    case offline
+    /// The host cancelled it on its own.
+    case host
+    /// The money went back (a refund of the whole amount).
+    case refunded
+}
+
 /// One sale as the journal keeps it. A value: the machine returns a new one for each event.
 public struct Sale: Codable, Sendable, Equatable {
     public var id: String
@@ -52,15 +86,21 @@ public struct Sale: Codable, Sendable, Equatable {
     public var maskedCode: String?
     public var expiresAt: Date
     public var undo: UndoReason?
-    /// What the host said about a decline, or what went wrong, for the screen and the register.
+    /// What the host or the wallet said (a decline reason, a refusal), for the screen and the register.
     public var detail: String?
+    /// The last transport problem (timeout, reset, no connection), for technicians; never a decline reason.
+    public var lastError: String?
+    /// Why the sale ended, once it has (nil while open and for a paid sale).
+    public var endReason: SaleEndReason?
     public var refundedAmount: Int
     public var refundCount: Int
     /// The amount of the refund being sent (resent with the same key until the host answers).
     public var refundInFlight: Int
-    /// The host has answered about the order or charge in flight, so it knows it: from then on an
-    /// unreachable host means "ask again", not "nothing moved".
-    public var acknowledged: Bool
+    /// What the host may hold of the order or charge in flight (`hostID`).
+    public var reach: HostReach
+    /// A cancel of `hostID` was sent and has had no answer that settles it: until it has, a "paid" heard from a
+    /// long-poll may still be reversed by it, so it is not final.
+    public var cancelInFlight: Bool
     /// Consecutive inquiries or resends without an answer, for the back-off.
     public var attempts: Int
     public var createdAt: Date
@@ -70,7 +110,7 @@ public struct Sale: Codable, Sendable, Equatable {
                 expiresAt: Date, now: Date) {
         self.id = id; self.amount = amount; self.currency = currency; self.reference = reference; self.mode = mode
         state = .created; self.payload = payload; chargeCount = 0; wallet = nil; maskedCode = nil; self.expiresAt = expiresAt
-        undo = nil; detail = nil; refundedAmount = 0; refundCount = 0; refundInFlight = 0; acknowledged = false; attempts = 0; createdAt = now; updatedAt = now
+        undo = nil; detail = nil; lastError = nil; endReason = nil; refundedAmount = 0; refundCount = 0; refundInFlight = 0; reach = .none; cancelInFlight = false; attempts = 0; createdAt = now; updatedAt = now
     }
 
     /// The sale is waiting for the shopper's own code (scan mode, or auto mode while the shown order is open).
@@ -84,4 +124,12 @@ public struct Sale: Codable, Sendable, Equatable {
     public var hostID: String { isOrder ? id : chargeID(chargeCount) }
     public func chargeID(_ n: Int) -> String { "\(id)-c\(n)" }
     public var refundID: String { "\(id)-r\(refundCount)" }
+    /// The register cancelled, but the money could not be given back: the sale stands as paid.
+    public var cancelOverridden: Bool { state == .paid && undo == .cashier }
+    /// The same sale apart from the time it was last touched: what decides whether an event changed anything.
+    public func sameContent(as other: Sale) -> Bool {
+        var a = self, b = other
+        a.updatedAt = .distantPast; b.updatedAt = .distantPast
+        return a == b
+    }
 }

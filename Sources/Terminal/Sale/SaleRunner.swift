@@ -31,7 +31,7 @@ public actor SaleRunner {
     }
 
     private let journal: Journal
-    private let client: AcquirerClient
+    private let client: any AcquirerLink
     private let merchant: PaymentRequest
     private let settings: Settings
     private let logger: Logger
@@ -42,17 +42,28 @@ public actor SaleRunner {
     private var listeners: [@Sendable (Sale) -> Void] = []
     private let crashPoint = ProcessInfo.processInfo.environment["QRPOS_CRASH_AT"]
 
-    public init(journal: Journal, client: AcquirerClient, merchant: PaymentRequest, settings: Settings, logger: Logger) {
+    public init(journal: Journal, client: any AcquirerLink, merchant: PaymentRequest, settings: Settings, logger: Logger) {
         self.journal = journal; self.client = client; self.merchant = merchant; self.settings = settings; self.logger = logger
     }
 
     /// Called on every committed change (screens, lights, ECR long-polls).
     public func onChange(_ listener: @escaping @Sendable (Sale) -> Void) { listeners.append(listener) }
 
-    /// The sale in progress at the counter, if any (one shopper at a time).
-    public var current: Sale? { sales.values.filter { !$0.state.isFinal }.max { $0.createdAt < $1.createdAt } }
+    /// The sale in progress at the counter, if any (one shopper at a time). A refund of an earlier sale going on in
+    /// the background is not one: it neither blocks a new sale nor takes the counter's screen or camera.
+    public var current: Sale? { sales.values.filter { !$0.state.isFinal && $0.state != .refunding }.max { $0.createdAt < $1.createdAt } }
 
-    public func sale(_ id: String) -> Sale? { sales[id] ?? (try? journal.sale(id)) ?? nil }
+    /// The sale that waits for the shopper's own code, if any: what the camera is open for.
+    public var waitingForCode: Sale? { current.flatMap { $0.wantsCustomerCode ? $0 : nil } }
+
+    /// The sales still in memory: open ones only (a finished sale leaves memory and is read from the journal).
+    public var openSales: [Sale] { sales.values.sorted { $0.createdAt < $1.createdAt } }
+
+    /// A sale by id, from memory or the journal. A journal that cannot be read is an error, not "no such sale".
+    public func sale(_ id: String) throws -> Sale? {
+        if let sale = sales[id] { return sale }
+        return try journal.sale(id)
+    }
 
     // MARK: starting and stopping
 
@@ -89,21 +100,20 @@ public actor SaleRunner {
     /// A code read by the camera; charged only for a sale that is waiting for one (or in auto mode).
     @discardableResult
     public func codeScanned(_ code: String, wallet: String) -> Sale? {
-        guard let sale = current, sale.wantsCustomerCode else { return nil }
+        guard let sale = waitingForCode else { return nil }
         customerCodes[sale.id] = code
         handle(sale.id, .codeScanned(wallet: wallet, masked: LogMask.customerCode(code)))
-        return self.sale(sale.id)
+        return try? self.sale(sale.id)
     }
 
-    public func cancel(_ id: String) -> Sale? {
+    public func cancel(_ id: String) throws -> Sale? {
         handle(id, .cashierCancel)
-        return sale(id)
+        return try sale(id)
     }
 
-    public func refund(_ id: String, amount: Int) -> Sale? {
-        if sales[id] == nil, let stored = try? journal.sale(id) { sales[id] = stored }
+    public func refund(_ id: String, amount: Int) throws -> Sale? {
         handle(id, .refundRequested(amount: amount))
-        return sale(id)
+        return try sale(id)
     }
 
     /// Resumes every sale the journal holds unfinished (after a crash, a power cut or a deploy).
@@ -117,9 +127,9 @@ public actor SaleRunner {
         return unfinished
     }
 
-    /// Long-poll: the sale once it is final (or changes state), or as it stands after `seconds`.
-    public func wait(_ id: String, seconds: Int) async -> Sale? {
-        guard let sale = sale(id) else { return nil }
+    /// Long-poll: the sale once it is final, or as it stands after `seconds`.
+    public func wait(_ id: String, seconds: Int) async throws -> Sale? {
+        guard let sale = try sale(id) else { return nil }
         if sale.state.isFinal || seconds <= 0 { return sale }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
@@ -130,7 +140,7 @@ public actor SaleRunner {
     }
 
     private func releaseWaiters(_ id: String) {
-        guard let sale = sale(id) else { return }
+        guard let sale = try? sale(id) else { return }
         for waiter in waiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: sale) }
     }
 
@@ -140,30 +150,35 @@ public actor SaleRunner {
     /// auto mode has since withdrawn must not settle the charge that replaced it, so such answers are dropped.
     private func handle(_ id: String, _ event: SaleEvent, about hostID: String) {
         guard let sale = sales[id], sale.hostID == hostID else {
-            logger.debug("stale answer dropped", metadata: ["sale": "\(id)", "about": "\(hostID)", "event": "\(Self.name(event))"])
+            logger.debug("stale answer dropped", metadata: ["sale": "\(id)", "about": "\(hostID)", "event": "\(event)"])
             return
         }
         handle(id, event)
     }
 
     private func handle(_ id: String, _ event: SaleEvent) {
-        guard let sale = sales[id] ?? (try? journal.sale(id)) ?? nil else { return }
-        let (next, effects) = SaleMachine.step(sale, event, now: Date())
-        guard next != sale || !effects.isEmpty else { return }
-        // Journal first: a transition is on disk before anything it causes leaves the terminal.
-        if next.state != sale.state || next != sale {
-            do { try journal.commit(next, from: sale.state, event: Self.name(event)) } catch {
-                logger.critical("journal write failed; the sale waits", metadata: ["sale": "\(id)", "error": "\(error)"])
-                return
-            }
+        let stored: Sale?
+        do { stored = try sales[id] ?? journal.sale(id) } catch {
+            logger.critical("journal read failed; the event waits", metadata: ["sale": "\(id)", "event": "\(event)", "error": "\(error)"])
+            return
         }
-        sales[id] = next
+        guard let sale = stored else { return }
+        let (next, effects) = SaleMachine.step(sale, event, now: Date())
+        // An event that changes nothing writes nothing (a late timer, a second cancel, an answer to a finished sale).
+        guard !next.sameContent(as: sale) || !effects.isEmpty else { return }
+        // Journal first: a transition is on disk before anything it causes leaves the terminal.
+        do { try journal.commit(next, from: sale.state, event: event) } catch {
+            logger.critical("journal write failed; the sale waits", metadata: ["sale": "\(id)", "error": "\(error)"])
+            return
+        }
+        // Only open sales stay in memory: a long day of finished ones lives in the journal.
+        sales[id] = next.state.isFinal ? nil : next
         crash(next.state.rawValue)
         if next.state != sale.state {
-            logger.info("sale \(next.state.rawValue)", metadata: ["sale": "\(id)", "amount": "\(next.amount)", "event": "\(Self.name(event))"])
-            announce(next)
+            logger.info("sale \(next.state.rawValue)", metadata: ["sale": "\(id)", "amount": "\(next.amount)", "event": "\(event)"])
         }
-        if next.state.isFinal { customerCodes[id] = nil; if next.state != .paid || !waiters.isEmpty { releaseWaiters(id) } }
+        if next.state.isFinal { customerCodes[id] = nil }
+        if !next.sameContent(as: sale) { announce(next) }
         for effect in effects { perform(effect, next) }
     }
 
@@ -187,7 +202,7 @@ public actor SaleRunner {
         case .registerOrder:
             let order = OrderRequest(orderId: id, amount: sale.amount, currency: sale.currency, qrPayload: sale.payload ?? "",
                                      expiresInSeconds: max(1, Int(sale.expiresAt.timeIntervalSinceNow)))
-            Task { let outcome = await client.registerOrder(order); await handle(id, .answer(Self.answer(outcome)), about: hostID) }
+            Task { let outcome = await client.registerOrder(order); await handle(id, .createAnswer(Self.answer(outcome)), about: hostID) }
         case .awaitResult:
             let wait = settings.longPoll
             Task {
@@ -202,11 +217,11 @@ public actor SaleRunner {
         case .charge:
             guard let code = customerCodes[id], let wallet = sale.wallet else {
                 // After a restart the one-time code is gone; nothing was charged with it here.
-                Task { await handle(id, .answer(.refused("the shopper's code was lost in a restart; ask for a new one"))) }
+                Task { await handle(id, .createAnswer(.refused("the shopper's code was lost in a restart; ask for a new one")), about: hostID) }
                 return
             }
             let request = ChargeRequest(chargeId: hostID, amount: sale.amount, currency: sale.currency, wallet: wallet, customerCode: code)
-            Task { let outcome = await client.charge(request); await handle(id, .answer(Self.answer(outcome)), about: hostID) }
+            Task { let outcome = await client.charge(request); await handle(id, .createAnswer(Self.answer(outcome)), about: hostID) }
         case .cancel:
             Task {
                 let answer = isOrder ? Self.answer(await client.cancelOrder(hostID)) : Self.answer(await client.cancelCharge(hostID))
@@ -214,7 +229,7 @@ public actor SaleRunner {
             }
         case let .refund(amount):
             let request = RefundRequest(refundId: sale.refundID, paymentId: hostID, amount: amount, reason: sale.undo == .cashier ? "cancelled at the counter" : "refund at the counter")
-            Task { let outcome = await client.refund(request); await handle(id, .refundAnswer(Self.answer(outcome))) }
+            Task { let outcome = await client.refund(request); await handle(id, .refundAnswer(Self.answer(outcome)), about: hostID) }
         case let .retryAfter(seconds):
             Task { try? await Task.sleep(for: .seconds(seconds)); await handle(id, .retryDue) }
         }
@@ -227,21 +242,6 @@ public actor SaleRunner {
         case let .refused(refusal): return .refused(refusal.message)
         case let .unknown(unknown): return .unknown(unknown.description)
         case let .unreachable(why): return .unreachable(why)
-        }
-    }
-
-    static func name(_ event: SaleEvent) -> String {
-        switch event {
-        case .begin: "begin"
-        case let .codeScanned(wallet, _): "code scanned (\(wallet))"
-        case let .answer(a): "answer \(a)"
-        case let .cancelAnswer(a): "cancel answer \(a)"
-        case let .refundAnswer(a): "refund answer \(a)"
-        case .expired: "code expired"
-        case .cashierCancel: "cashier cancel"
-        case let .refundRequested(amount): "refund \(amount)"
-        case .retryDue: "retry"
-        case .recover: "recover after restart"
         }
     }
 
