@@ -48,19 +48,21 @@ let package = Package(
         // Debian's libzint-dev 2.11 has no pkg-config file: the module map links "zint" by name.
         .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
 
-        // Where the programs find Assets/ and Board/ at run time.
-        .target(name: "Installation"),
+        // Where the programs find Assets/ and Board/ at run time, and the wallet registry found there.
+        .target(name: "Installation", dependencies: ["PaymentCodes"]),
+        // The few system rules every program shares: owner-only files, stop signals.
+        .target(name: "Platform"),
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Pixels: QR rasterising, PNG files, reading codes out of images.
         .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
-        .target(name: "Devices", dependencies: ["Imaging", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
+        .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [
-            "PaymentCodes",
+            "PaymentCodes", "Platform",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,7 +74,7 @@ let package = Package(
         ]),
         // A real TLS acquirer host for tests, demos and bench tests of boards: ledger in SQLite, faults, wallets.
         .target(name: "AcquirerSimulator", dependencies: [
-            "Acquirer", "PaymentCodes",
+            "Acquirer", "PaymentCodes", "Platform",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,7 +85,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "acquirer-sim", dependencies: [
-            "AcquirerSimulator", "Acquirer", "PaymentCodes", "Installation",
+            "AcquirerSimulator", "Acquirer", "PaymentCodes", "Installation", "Platform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,7 +94,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The terminal: sale state machine, journal, recovery, ECR API, board configuration, the wiring.
-        .target(name: "Terminal", dependencies: ["PaymentCodes", "Acquirer", "Imaging", "Devices", "CLinux", .product(name: "GRDB", package: "GRDB.swift"),
+        .target(name: "Terminal", dependencies: ["PaymentCodes", "Acquirer", "Imaging", "Devices", "CLinux", "Platform", "Installation", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "TOMLKit", package: "TOMLKit"),
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "Hummingbird", package: "hummingbird")]),

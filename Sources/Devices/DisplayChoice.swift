@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Opens the display a board file (or a command line) names.
 public enum DisplayChoice {
@@ -20,18 +21,12 @@ public enum DisplayChoice {
 
 /// Gives the panel back when the service is stopped (SIGTERM from systemd, Ctrl-C on a bench).
 public final class TerminationGuard: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let onExit: () -> Void
+    private let signals: StopSignals
 
     /// `onExit` runs on the main queue, so the main thread must be waiting in its run loop.
     public init(onExit: @escaping () -> Void) {
-        self.onExit = onExit
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
-            source.setEventHandler { [self] in self.onExit(); exit(128 + signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
+        // Runs on the main queue only, where the caller's panel lives.
+        nonisolated(unsafe) let onExit = onExit
+        signals = StopSignals([SIGTERM, SIGINT, SIGHUP], queue: .main) { number in onExit(); exit(128 + number) }
     }
 }

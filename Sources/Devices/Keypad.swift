@@ -17,3 +17,19 @@ public protocol Keypad: AnyObject, Sendable {
     func keys() -> AsyncStream<CounterKey>
     func close()
 }
+
+/// Opens the keypad a board file names; a new keypad backend is one file plus one case here.
+public enum KeypadChoice {
+    public enum Backend: String, CaseIterable, Sendable { case none, terminal, evdev }
+
+    /// nil for `none`, and for the terminal keypad when standard input is not a terminal.
+    public static func open(_ backend: Backend, device: String?) throws(DeviceError) -> (any Keypad)? {
+        switch backend {
+        case .none: return nil
+        case .terminal: return TerminalKeypad()
+        case .evdev:
+            guard let device else { throw DeviceError(device: "keypad", call: "open", hint: "the evdev keypad needs its /dev/input/… device") }
+            return try EvdevKeypad(device: device)
+        }
+    }
+}

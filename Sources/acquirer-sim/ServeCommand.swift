@@ -3,6 +3,7 @@ import AcquirerSimulator
 import ArgumentParser
 import Dispatch
 import Foundation
+import Platform
 import Installation
 import Logging
 import PaymentCodes
@@ -75,36 +76,16 @@ struct ServeCommand: AsyncParsableCommand {
 /// SIGINT and SIGTERM end the simulator cleanly (connections closed, ledger already on disk).
 enum Signals {
     static func waitForStop() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = OnceFlag()
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { if once.claim() { continuation.resume() } }
-                source.resume()
-                Retained.sources.append(source)
-            }
-        }
+        let (stopped, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let signals = StopSignals { continuation.yield($0) }
+        for await _ in stopped { break }
+        signals.cancel()
     }
-
-    final class OnceFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var done = false
-        func claim() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
-    }
-
-    /// Signal sources live as long as the process.
-    enum Retained { nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = [] }
 }
 
 /// Finds and reads the wallet registry the same way `qrpos` does.
 enum RegistryFile {
     static func load(_ explicit: String?) throws -> WalletRegistry {
-        guard let path = explicit ?? Installation.locate("Assets/wallets.toml") else {
-            throw ValidationError("the wallet registry Assets/wallets.toml was not found (set QRPOS_HOME or pass --registry)")
-        }
-        do { return try WalletRegistry(toml: String(contentsOfFile: path, encoding: .utf8)) } catch {
-            throw ValidationError("\(path): \(error)")
-        }
+        do { return try Installation.registry(explicit) } catch { throw ValidationError(error.description) }
     }
 }

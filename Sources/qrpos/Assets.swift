@@ -2,6 +2,7 @@ import Foundation
 import Installation
 import Imaging
 import PaymentCodes
+import Terminal
 
 /// The files the terminal reads at run time, found through `Installation`.
 enum Assets {
@@ -14,12 +15,7 @@ enum Assets {
     }
 
     static func registry(_ explicit: String?) throws -> WalletRegistry {
-        guard let path = explicit ?? locate("Assets/wallets.toml") else {
-            throw Failure("the wallet registry Assets/wallets.toml was not found (set QRPOS_HOME or pass --registry)")
-        }
-        do { return try WalletRegistry(toml: read(path)) } catch let error as WalletRegistry.LoadError {
-            throw Failure("\(path): \(error)")
-        }
+        do { return try Installation.registry(explicit) } catch { throw Failure(error.description) }
     }
 
     static func merchant(_ explicit: String?) throws -> PaymentRequest {
@@ -32,11 +28,10 @@ enum Assets {
 
 extension Assets {
     static func strings() throws -> UIStrings {
-        guard let folder = locate("Assets/strings") else { throw Failure("the screen texts Assets/strings/ were not found (set QRPOS_HOME)") }
-        do { return try UIStrings(folder: folder, read: read) } catch { throw Failure("\(error)") }
+        do { return try CounterAssets.strings() } catch { throw Failure(error.description) }
     }
 
     static func fonts() throws -> FontBook {
-        do { return try FontBook() } catch { throw Failure(error.description) }
+        do { return try CounterAssets.fonts() } catch { throw Failure(error.description) }
     }
 }

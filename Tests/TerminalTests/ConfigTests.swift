@@ -16,7 +16,7 @@ struct ConfigTests {
         #expect(config.terminalID == "SIM-0001" && config.currency == "JPY" && config.ecrListen.port == 8417)
         #expect(config.pkiFolder == "/state/pki" && config.journalPath == "/state/journal.sqlite")
         let board = try BoardConfig(folder: Self.repository.appendingPathComponent("Board/sim").path)
-        #expect(board.displayBackend == "png" && board.displaySize.width == 800 && board.keypadBackend == "terminal")
+        #expect(board.displayBackend == .png && board.displaySize.width == 800 && board.keypadBackend == .terminal)
     }
 
     @Test(arguments: [

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,21 +48,8 @@ public struct PKIFolder: Sendable {
         return Report(written: written, reusedAuthority: reuse)
     }
 
-    /// Creates the file with its final mode from the start (open with O_CREAT and the mode), fixes the mode of a
-    /// file that already existed, then writes and syncs.
+    /// Creates the file with its final mode from the first byte (OwnerOnlyFile), then writes and syncs.
     public static func writeFile(_ path: String, _ text: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw PKIError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fchmod(fd, mode) == 0 else { throw PKIError(description: "cannot set the mode of \(path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw PKIError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw PKIError(description: "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        do { try OwnerOnlyFile.write(path, Data(text.utf8), mode: mode) } catch { throw PKIError(description: error.description) }
     }
 }

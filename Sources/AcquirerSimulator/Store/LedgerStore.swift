@@ -1,6 +1,7 @@
 import Acquirer
 import Foundation
 import GRDB
+import Platform
 
 /// The simulator's books on disk (SQLite through GRDB): one row per order, charge, refund and idempotency key,
 /// with the record as JSON beside the columns a technician queries (`sqlite3 sim.db 'select * from charges'`).
@@ -12,8 +13,7 @@ public final class LedgerStore: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         // The idempotency table keeps whole shopper codes: owner only (SQLite gives its -wal and -shm the same mode).
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        chmod(path, 0o600)
+        try OwnerOnlyFile.prepare(path)
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }

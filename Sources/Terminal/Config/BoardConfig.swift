@@ -1,3 +1,4 @@
+import Devices
 import Foundation
 import TOMLKit
 
@@ -5,7 +6,7 @@ import TOMLKit
 public struct BoardConfig {
     public var name: String
     public var folder: String
-    public var displayBackend: String
+    public var displayBackend: DisplayChoice.Backend
     public var displayDevice: String?
     public var displayMode: String?
     /// PNG folder for the simulated board (relative paths from the working directory).
@@ -14,10 +15,16 @@ public struct BoardConfig {
     public var rotation: Int
     /// Also preview screens in the terminal when there is one (the simulated board).
     public var terminalPreview: Bool
-    public var keypadBackend: String
+    public var keypadBackend: KeypadChoice.Backend
     public var keypadDevice: String?
-    /// "kernel": ask the kernel whether NTP has synchronised the clock; "simulated": `clockSynchronised` decides.
-    public var clockSource: String
+    /// Where the terminal learns whether its clock can be trusted for payments.
+    public enum ClockSource: String, CaseIterable, Sendable {
+        /// Ask the kernel whether NTP has synchronised the clock.
+        case kernel
+        /// The simulated board: `clockSynchronised` decides.
+        case simulated
+    }
+    public var clockSource: ClockSource
     public var clockSynchronised: Bool
     /// The whole file, for device sections other modules read (camera, lights).
     public var table: TOMLTable
@@ -29,13 +36,10 @@ public struct BoardConfig {
         self.folder = folder
         self.table = table
         name = try f.string("name", default: (folder as NSString).lastPathComponent)
-        displayBackend = try f.string("display.backend", default: "drm")
-        guard ["drm", "fbdev", "png", "terminal"].contains(displayBackend) else {
-            throw ConfigError(file: path, key: "display.backend", problem: "must be drm, fbdev, png or terminal, found \"\(displayBackend)\"")
-        }
-        displayDevice = try? f.string("display.device")
-        displayMode = try? f.string("display.mode")
-        displayFolder = try? f.string("display.folder")
+        displayBackend = try f.choice("display.backend", default: .drm)
+        displayDevice = try f.optionalString("display.device")
+        displayMode = try f.optionalString("display.mode")
+        displayFolder = try f.optionalString("display.folder")
         let size = try f.string("display.size", default: "800x480")
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, (320...3840).contains(parts[0]), (320...3840).contains(parts[1]) else {
@@ -45,18 +49,12 @@ public struct BoardConfig {
         rotation = try f.int("display.rotation", default: 0, range: 0...270)
         guard rotation % 90 == 0 else { throw ConfigError(file: path, key: "display.rotation", problem: "must be 0, 90, 180 or 270") }
         terminalPreview = try f.bool("display.terminal_preview", default: false)
-        keypadBackend = try f.string("keypad.backend", default: "none")
-        guard ["none", "terminal", "evdev"].contains(keypadBackend) else {
-            throw ConfigError(file: path, key: "keypad.backend", problem: "must be none, terminal or evdev, found \"\(keypadBackend)\"")
-        }
-        keypadDevice = try? f.string("keypad.device")
-        if keypadBackend == "evdev", keypadDevice == nil {
+        keypadBackend = try f.choice("keypad.backend", default: .none)
+        keypadDevice = try f.optionalString("keypad.device")
+        if keypadBackend == .evdev, keypadDevice == nil {
             throw ConfigError(file: path, key: "keypad.device", problem: "the evdev keypad needs its /dev/input/… device")
         }
-        clockSource = try f.string("clock.source", default: "kernel")
-        guard ["kernel", "simulated"].contains(clockSource) else {
-            throw ConfigError(file: path, key: "clock.source", problem: "must be kernel or simulated, found \"\(clockSource)\"")
-        }
+        clockSource = try f.choice("clock.source", default: .kernel)
         clockSynchronised = try f.bool("clock.synchronised", default: true)
     }
 }

@@ -21,6 +21,8 @@ public struct TerminalConfig: Sendable {
     public var connectTimeout: Int, readTimeout: Int, requestTimeout: Int
     /// Seconds a shown code stays valid.
     public var codeLifetime: Int
+    /// The scheme of the code the terminal shows (`sale.scheme`, jpqr by default): any scheme PaymentCodes builds.
+    public var scheme: any MerchantScheme
     public var currency: String
     public var acceptedWallets: [String]
     /// The largest amount the terminal takes, in minor units (yen).
@@ -41,7 +43,20 @@ public struct TerminalConfig: Sendable {
         } catch {
             throw ConfigError(file: path, key: "merchant", problem: "\(error)")
         }
-        if merchant.account["jpqr-id"] == nil { throw ConfigError(file: path, key: "merchant.account.jpqr-id", problem: "missing: the JPQR store identifier 13-4-6-6 digits") }
+        let schemeName = try f.string("sale.scheme", default: "jpqr")
+        guard let scheme = MerchantSchemes.named(schemeName) else {
+            throw ConfigError(file: path, key: "sale.scheme", problem: "must be one of \(MerchantSchemes.all.map(\.id).joined(separator: ", ")), found \"\(schemeName)\"")
+        }
+        self.scheme = scheme
+        // The shown code must build now, not at the first sale: a missing identifier is named with its key.
+        var sample = merchant
+        sample.amount = "1"
+        do { _ = try scheme.build(sample) } catch {
+            let account = sample.account
+            let missing = scheme.accountKeys.first { account[$0.key] == nil }
+            if let missing { throw ConfigError(file: path, key: "merchant.account.\(missing.key)", problem: "missing: \(missing.meaning)") }
+            throw ConfigError(file: path, key: "merchant", problem: "a \(scheme.id) code cannot be built from it: \(error)")
+        }
         let url = try f.string("acquirer.url")
         guard let parsed = URL(string: url), parsed.scheme == "https", parsed.host != nil else {
             throw ConfigError(file: path, key: "acquirer.url", problem: "must be https://HOST:PORT, found \"\(url)\"")
@@ -100,6 +115,22 @@ struct ConfigFile {
             throw ConfigError(file: path, key: key, problem: "\"\(text)\" is not valid: \(meaning)")
         }
         return text
+    }
+
+    /// A string that may be left out; one of the wrong type is an error, never silently ignored.
+    func optionalString(_ key: String) throws(ConfigError) -> String? {
+        guard value(key) != nil else { return nil }
+        return try string(key)
+    }
+
+    /// One of an enum's cases by its name; the error lists the names it takes.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws(ConfigError) -> Choice where Choice.RawValue == String {
+        let name = try string(key, default: fallback.rawValue)
+        guard let value = Choice(rawValue: name) else {
+            let names = Choice.allCases.map(\.rawValue)
+            throw ConfigError(file: path, key: key, problem: "must be \(names.dropLast().joined(separator: ", ")) or \(names.last ?? ""), found \"\(name)\"")
+        }
+        return value
     }
 
     func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {

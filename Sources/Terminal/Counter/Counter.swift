@@ -5,101 +5,122 @@ import Imaging
 import Logging
 import PaymentCodes
 
-/// The counter as a whole: sales, screens, keys, the register's API, the clock and the link state.
-/// Everything that decides is elsewhere (SaleMachine, ScreenLayout); this only connects the parts.
+/// Everything that reaches the counter, in one ordered stream: the screen and lights can never show an older
+/// state after a newer one, because each input is handled to the end (drawn) before the next is taken.
+public enum CounterInput: Sendable, Equatable {
+    /// A sale changed (sent by the runner in the order the journal committed the changes).
+    case sale(Sale)
+    /// A code the camera read.
+    case code(String)
+    case key(CounterKey)
+    /// Once a second: countdown, result screens giving way to idle, the clock.
+    case tick
+    /// The link to the acquirer was checked: nil when reachable, otherwise why not.
+    case link(String?)
+}
+
+/// Where the counter's pictures go: the panel (ScreenPresenter), or a recorder in tests.
+public protocol CounterScreen: Sendable {
+    func show(_ content: ScreenContent) async
+}
+
+extension ScreenPresenter: CounterScreen {}
+
+/// The counter: consumes its inputs one at a time, keeps `CounterState`, and draws what `CounterView` says.
+/// Deciding is pure (CounterState, KeypadRules, CounterView); this actor only applies inputs and draws.
 public actor Counter {
     public struct Parts: Sendable {
         public var runner: SaleRunner
-        public var presenter: ScreenPresenter
-        public var client: any AcquirerLink
-        public var registry: WalletRegistry
-        public var merchantName: String
-        public var acceptedWallets: [String]
-        public var currency: String
+        public var screen: any CounterScreen
+        public var view: CounterView
+        /// Whether the system clock can be trusted for payments.
         public var clock: @Sendable () -> Bool
         /// What the status lights should say now.
         public var lights: @Sendable (StatusSignal) -> Void
-        public init(runner: SaleRunner, presenter: ScreenPresenter, client: any AcquirerLink, registry: WalletRegistry, merchantName: String,
-                    acceptedWallets: [String], currency: String, clock: @escaping @Sendable () -> Bool,
-                    lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }) {
-            self.runner = runner; self.presenter = presenter; self.client = client; self.registry = registry; self.merchantName = merchantName
-            self.acceptedWallets = acceptedWallets; self.currency = currency; self.clock = clock; self.lights = lights
+        public var now: @Sendable () -> Date
+        public init(runner: SaleRunner, screen: any CounterScreen, view: CounterView, clock: @escaping @Sendable () -> Bool = { true },
+                    lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
+            self.runner = runner; self.screen = screen; self.view = view; self.clock = clock; self.lights = lights; self.now = now
         }
     }
 
     private let parts: Parts
     private let logger: Logger
-    private var typed = ""
-    private var offlineReason: String?
-    private var clockSynchronised = true
-    private var lastSale: Sale?
-    private var finishedAt: Date?
-    private var notice: String?
-    /// The same for the shopper, in their languages (a key of Assets/strings).
-    private var noticeKey: String?
-    /// Seconds a final screen (paid, declined…) stays before the idle screen returns.
-    private let resultHold: TimeInterval = 6
+    private var state = CounterState()
+    private var drawn: ScreenContent?
+    private var signalled: StatusSignal?
+    private let inputs: AsyncStream<CounterInput>
+    private let continuation: AsyncStream<CounterInput>.Continuation
 
-    public init(_ parts: Parts, logger: Logger) { self.parts = parts; self.logger = logger }
-
-    /// Why payments cannot be taken now, or nil.
-    public func refusal() -> String? {
-        if !clockSynchronised { return "the clock is not synchronised: payments wait until it is" }
-        if let offlineReason { return "offline: the acquirer cannot be reached (\(offlineReason))" }
-        return nil
+    public init(_ parts: Parts, logger: Logger) {
+        self.parts = parts; self.logger = logger
+        (inputs, continuation) = AsyncStream.makeStream(of: CounterInput.self, bufferingPolicy: .unbounded)
     }
 
-    public func health(display: String, camera: String, lights: String) -> [String: String] {
-        ["display": display, "camera": camera, "lights": lights,
-         "acquirer": offlineReason.map { "offline: \($0)" } ?? "ok",
-         "clock": clockSynchronised ? "ok synchronised" : "not synchronised"]
+    /// Queues an input; safe from any thread (the camera's, the keypad's, the runner's actor).
+    public nonisolated func send(_ input: CounterInput) { continuation.yield(input) }
+
+    /// Stops taking inputs; `run()` returns once the queued ones are handled.
+    public nonisolated func finish() { continuation.finish() }
+
+    /// Handles inputs in order until `finish()`.
+    public func run() async {
+        state.clockSynchronised = parts.clock()
+        await draw()
+        for await input in inputs { await handle(input) }
     }
 
-    // MARK: events in
+    /// Why payments cannot be taken now, or nil (the register's 503).
+    public func refusal() -> String? { state.refusal }
 
-    public func saleChanged(_ sale: Sale) async {
-        // A sale from the register replaces whatever the cashier had half typed.
-        if sale.state == .created { typed = "" }
-        lastSale = sale
-        if sale.state.isFinal { finishedAt = Date() }
-        notice = nil; noticeKey = nil
-        await redraw()
-    }
+    public var offlineReason: String? { state.offlineReason }
+    public var clockSynchronised: Bool { state.clockSynchronised }
 
-    public func key(_ key: CounterKey) async {
-        let current = await parts.runner.current
-        if current == nil { notice = nil; noticeKey = nil } // a key press answers the last message; Enter may bring it back
-        switch key {
-        case let .digit(d) where current == nil:
-            if typed.count < 9 && !(typed.isEmpty && d == 0) { typed.append(String(d)) }
-        case .backspace where current == nil:
-            if !typed.isEmpty { typed.removeLast() }
-        case .enter where current == nil, .scan where current == nil:
-            guard let amount = Int(typed), amount > 0 else { return }
-            if let why = refusal() { notice = why; await redraw(); return }
-            do {
-                _ = try await parts.runner.start(amount: amount, currency: parts.currency, reference: nil, mode: key == .scan ? .scan : .show)
-                typed = ""
-            } catch {
-                if case .amount = error { noticeKey = "amount_over_limit" } else { notice = error.description }
-            }
-        case .cancel:
-            if let current { _ = try? await parts.runner.cancel(current.id) } else { typed = ""; lastSale = nil }
-        default:
-            return
+    // MARK: inputs
+
+    private func handle(_ input: CounterInput) async {
+        let now = parts.now()
+        switch input {
+        case let .sale(sale):
+            state.apply(sale, now: now)
+        case let .code(text):
+            await codeRead(text)
+        case let .key(key):
+            await pressed(key)
+        case .tick:
+            state.clockSynchronised = parts.clock()
+            _ = state.tick(now: now, resultHold: parts.view.resultHold)
+        case let .link(reason):
+            if reason != state.offlineReason { logger.notice(reason.map { "acquirer offline: \($0)" } ?? "acquirer reachable") }
+            state.offlineReason = reason
         }
-        await redraw()
+        await draw()
+    }
+
+    private func pressed(_ key: CounterKey) async {
+        switch KeypadRules.decide(key, &state) {
+        case let .start(amount, mode):
+            do {
+                _ = try await parts.runner.start(amount: amount, currency: parts.view.currency, reference: nil, mode: mode)
+                state.typed = ""
+            } catch {
+                if case .amount = error { state.noticeKey = "amount_over_limit" } else { state.notice = error.description }
+            }
+        case let .cancel(id):
+            _ = try? await parts.runner.cancel(id)
+        case .edit, .refuse, .nothing:
+            break
+        }
     }
 
     /// A code the camera read: charged when a sale waits for one; a merchant's code is refused on screen.
-    public func codeRead(_ text: String) async {
-        let report = Classifier(registry: parts.registry).classify(text)
+    private func codeRead(_ text: String) async {
+        let report = Classifier(registry: parts.view.registry).classify(text)
         guard report.kind == .consumerPresented, report.valid, let wallet = report.wallet else {
             // The shopper reads a plain request in their languages; the technician finds the reason in the log.
-            noticeKey = report.kind == .merchantPresented ? "code_merchant" : "code_not_accepted"
+            state.noticeKey = report.kind == .merchantPresented ? "code_merchant" : "code_not_accepted"
             let why = report.kind == .merchantPresented ? "a merchant-presented code" : (report.errors.first ?? "not a payment code")
             logger.notice("code refused", metadata: ["kind": "\(report.kind.rawValue)", "why": "\(why)"])
-            await redraw()
             return
         }
         if await parts.runner.codeScanned(text, wallet: wallet) == nil {
@@ -107,78 +128,12 @@ public actor Counter {
         }
     }
 
-    /// Once a second: countdown, returning to idle, the clock, and (every 10 s) the link to the host.
-    public func tick(second: Int) async {
-        let synchronised = parts.clock()
-        var changed = synchronised != clockSynchronised
-        clockSynchronised = synchronised
-        if second % 10 == 0 {
-            let reason: String?
-            switch await parts.client.health() {
-            case .done: reason = nil
-            case let .unreachable(why): reason = why
-            case let .unknown(u): reason = u.description
-            case let .refused(r): reason = r.description
-            }
-            if reason != offlineReason { logger.notice(reason.map { "acquirer offline: \($0)" } ?? "acquirer reachable") }
-            changed = changed || reason != offlineReason
-            offlineReason = reason
-        }
-        if let finishedAt, Date().timeIntervalSince(finishedAt) > resultHold { self.finishedAt = nil; lastSale = nil; changed = true }
-        if let sale = await parts.runner.current, sale.isOrder, sale.state == .pending || sale.state == .created { changed = true }
-        let blank = await parts.presenter.shown == nil
-        if changed || blank { await redraw() }
-    }
-
-    // MARK: what the screen says
-
-    func languages(for wallet: String?) -> [String] {
-        let home: [String: String] = ["CN": "zh-Hans", "HK": "zh-Hant", "TW": "zh-Hant", "MO": "zh-Hant", "KR": "ko"]
-        guard let country = wallet.flatMap({ parts.registry.entry($0)?.country }), let language = home[country] else { return ["ja", "en"] }
-        return ["ja", "en", language]
-    }
-
-    public func content() async -> ScreenContent {
-        let current = await parts.runner.current
-        let sale = current ?? lastSale
-        let languages = languages(for: sale?.wallet)
-        let wallets = parts.acceptedWallets.compactMap { parts.registry.entry($0)?.name(for: languages[0]) }
-        func screen(_ name: ScreenName, detail: String? = nil) -> ScreenContent {
-            ScreenContent(name, merchantName: parts.merchantName, languages: languages, amount: sale?.amount, currency: sale?.currency ?? parts.currency,
-                          typedAmount: typed, payload: sale?.payload, secondsLeft: sale.map { max(0, Int($0.expiresAt.timeIntervalSinceNow)) },
-                          wallets: wallets, detail: detail ?? notice, noticeKey: noticeKey)
-        }
-        guard let sale else {
-            if !clockSynchronised { return screen(.clock) }
-            if offlineReason != nil { return screen(.offline) }
-            return typed.isEmpty ? screen(.idle) : screen(.amountEntry)
-        }
-        switch sale.state {
-        case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
-        case .awaitingCode: return screen(.presentCode)
-        case .pending, .unknown, .cancelling, .refunding: return screen(.processing)
-        case .paid: return screen(.paid)
-        case .declined: return screen(.declined, detail: sale.detail)
-        case .expired: return screen(.expired)
-        case .cancelled, .refunded: return screen(.cancelled, detail: sale.state == .refunded ? "refunded" : nil)
-        }
-    }
-
-    private func redraw() async {
-        let screen = await content()
-        parts.lights(Self.signal(for: screen.name))
-        await parts.presenter.show(screen)
-    }
-
-    /// The lights' meaning of each screen (ARCHITECTURE.md: ready green, waiting amber, paid green pulse, …).
-    static func signal(for screen: ScreenName) -> StatusSignal {
-        switch screen {
-        case .idle, .amountEntry, .cancelled, .expired: .ready
-        case .showCode, .presentCode, .processing: .waiting
-        case .paid: .paid
-        case .declined: .declined
-        case .offline, .clock: .offline
-        case .testPattern: .technician
-        }
+    /// Draws what the view says, if it differs from what is on the panel.
+    private func draw() async {
+        let (screen, lights) = parts.view.picture(state, now: parts.now())
+        if lights != signalled { signalled = lights; parts.lights(lights) }
+        guard screen != drawn else { return }
+        drawn = screen
+        await parts.screen.show(screen)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Platform
 
 /// Log lines to a file (the terminal itself shows the counter screen, so logs cannot go there).
 public struct FileLogHandler: LogHandler {
@@ -16,7 +17,7 @@ public struct FileLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
 
     public static func opening(_ path: String) throws -> @Sendable (String) -> any LogHandler {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        try OwnerOnlyFile.prepare(path) // masked codes and sale ids are still the shop's business
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission) }
         handle.seekToEndOfFile()
         let sink = Sink(handle)

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 // Internal: GRDB stays an implementation detail, so modules using Terminal need none of SQLite's headers.
 internal import GRDB
 
@@ -19,10 +20,8 @@ public final class Journal: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            // Sales and masked codes are the shop's business: owner only (SQLite gives its -wal and -shm the same mode).
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            chmod(path, 0o600)
+            // Sales and masked codes are the shop's business: owner only from the first byte.
+            try OwnerOnlyFile.prepare(path)
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {

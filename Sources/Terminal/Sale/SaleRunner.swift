@@ -13,8 +13,12 @@ public actor SaleRunner {
         public var longPoll: Duration
         /// The largest sale this terminal takes (minor units), whoever keys it: the register or the keypad.
         public var maximumAmount: Int
-        public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration, maximumAmount: Int = 1_000_000) {
+        /// The scheme of the code shown for a sale (the terminal file's `sale.scheme`).
+        public var scheme: any MerchantScheme
+        public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration, maximumAmount: Int = 1_000_000,
+                    scheme: any MerchantScheme = JPQRScheme()) {
             self.codeLifetime = codeLifetime; self.terminalLabel = terminalLabel; self.longPoll = longPoll; self.maximumAmount = maximumAmount
+            self.scheme = scheme
         }
     }
 
@@ -39,15 +43,15 @@ public actor SaleRunner {
     /// Full customer codes, kept in memory only for the charge in flight (never journalled or logged).
     private var customerCodes: [String: String] = [:]
     private var waiters: [String: [CheckedContinuation<Sale, Never>]] = [:]
-    private var listeners: [@Sendable (Sale) -> Void] = []
+    private var listeners: [@Sendable (SaleChange) -> Void] = []
     private let crashPoint = ProcessInfo.processInfo.environment["QRPOS_CRASH_AT"]
 
     public init(journal: Journal, client: any AcquirerLink, merchant: PaymentRequest, settings: Settings, logger: Logger) {
         self.journal = journal; self.client = client; self.merchant = merchant; self.settings = settings; self.logger = logger
     }
 
-    /// Called on every committed change (screens, lights, ECR long-polls).
-    public func onChange(_ listener: @escaping @Sendable (Sale) -> Void) { listeners.append(listener) }
+    /// Called on every committed change, in commit order, from inside the runner (screens, lights, the camera gate).
+    public func onChange(_ listener: @escaping @Sendable (SaleChange) -> Void) { listeners.append(listener) }
 
     /// The sale in progress at the counter, if any (one shopper at a time). A refund of an earlier sale going on in
     /// the background is not one: it neither blocks a new sale nor takes the counter's screen or camera.
@@ -81,7 +85,7 @@ public actor SaleRunner {
             request.currency = currency
             request.reference = id
             request.terminalLabel = settings.terminalLabel
-            do { payload = try JPQRScheme().build(request) } catch { throw .payload(error.description) }
+            do { payload = try settings.scheme.build(request) } catch { throw .payload(error.description) }
         }
         let sale = Sale(id: id, amount: amount, currency: currency, reference: reference, mode: mode, payload: payload,
                         expiresAt: now.addingTimeInterval(TimeInterval(settings.codeLifetime)), now: now)
@@ -183,7 +187,8 @@ public actor SaleRunner {
     }
 
     private func announce(_ sale: Sale) {
-        for listener in listeners { listener(sale) }
+        let change = SaleChange(sale: sale, waitingForCode: waitingForCode != nil)
+        for listener in listeners { listener(change) }
         if sale.state.isFinal { releaseWaiters(sale.id) }
     }
 
@@ -250,6 +255,13 @@ public actor SaleRunner {
         let stamp = Int(now.timeIntervalSince1970 * 1000)
         return "S\(stamp)\(String(format: "%04d", Int.random(in: 0..<10000)))"
     }
+}
+
+/// One committed change, as the runner announces it.
+public struct SaleChange: Sendable {
+    public var sale: Sale
+    /// Whether a sale now waits for the shopper's own code (the camera gate), whichever sale changed.
+    public var waitingForCode: Bool
 }
 
 /// What orders, charges and refunds share, for mapping answers.

@@ -24,7 +24,8 @@ final class Shop: @unchecked Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init(codeLifetime: Int = 120, clockSynchronised: Bool = true) throws {
+    /// `devices: false` writes a board file without [camera] and [lights] (a counter that only shows codes).
+    init(codeLifetime: Int = 120, clockSynchronised: Bool = true, devices: Bool = true) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrpos-shop-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder + "/board", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: folder + "/camera", withIntermediateDirectories: true)
@@ -35,11 +36,7 @@ final class Shop: @unchecked Sendable {
         backend = "png"
         folder = "\(folder)/screens"
         size = "480x320"
-        [camera]
-        backend = "images"
-        folder = "\(folder)/camera"
-        [lights]
-        backend = "simulated"
+        \(devices ? "[camera]\nbackend = \"images\"\nfolder = \"\(folder)/camera\"\n[lights]\nbackend = \"simulated\"" : "")
         [keypad]
         backend = "none"
         [clock]

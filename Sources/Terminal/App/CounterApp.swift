@@ -1,0 +1,298 @@
+import Acquirer
+import Devices
+import Foundation
+import Imaging
+import Installation
+import Logging
+import PaymentCodes
+import Platform
+
+/// Why the counter could not start, in words for the technician (the file and key, the device, the port).
+public struct StartFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The counter assembled from its typed configuration and run: the composition root of `qrpos run`.
+/// It owns the wiring (journal, acquirer link, sale runner, counter, ECR API, display, camera, lights, keypad),
+/// start-up (recovery of unfinished sales) and an orderly shutdown.
+public enum CounterApp {
+    public struct Options: Sendable {
+        public var boardFolder: String
+        /// The terminal file; default: the board's terminal.toml.
+        public var terminalFile: String?
+        /// Journal, PKI, ECR token and logs.
+        public var stateFolder: String
+        /// Simulated board: play a clock that has not synchronised yet.
+        public var unsynchronisedClock: Bool
+        public var logLevel: Logger.Level
+        public init(boardFolder: String, terminalFile: String? = nil, stateFolder: String, unsynchronisedClock: Bool = false, logLevel: Logger.Level = .info) {
+            self.boardFolder = boardFolder.hasSuffix("/") ? String(boardFolder.dropLast()) : boardFolder
+            self.terminalFile = terminalFile; self.stateFolder = stateFolder; self.unsynchronisedClock = unsynchronisedClock; self.logLevel = logLevel
+        }
+    }
+
+    /// Everything the files say, parsed once into typed values.
+    public struct Configuration {
+        public var board: BoardConfig
+        public var terminal: TerminalConfig
+        public var devices: BoardDevices?
+        public var options: Options
+
+        public init(_ options: Options) throws(StartFailure) {
+            do {
+                board = try BoardConfig(folder: options.boardFolder)
+                terminal = try TerminalConfig(path: options.terminalFile ?? options.boardFolder + "/terminal.toml", stateFolder: options.stateFolder)
+            } catch { throw StartFailure("configuration: \(error)") }
+            do { devices = try BoardDevices(table: board.table, file: options.boardFolder + "/board.toml") } catch { throw StartFailure("board: \(error)") }
+            self.options = options
+        }
+
+        /// Whether the clock can be trusted for payments, as this board learns it.
+        var clock: @Sendable () -> Bool {
+            guard terminal.requireClockSync else { return { true } }
+            switch board.clockSource {
+            case .kernel: return { ClockCheck.kernelSynchronised() }
+            case .simulated:
+                let synchronised = board.clockSynchronised && !options.unsynchronisedClock
+                return { synchronised }
+            }
+        }
+    }
+
+    /// Runs the counter until SIGINT or SIGTERM, then stops in order and exits.
+    public static func run(_ options: Options) async throws(StartFailure) -> Never {
+        let configuration = try Configuration(options)
+        do { try FileManager.default.createDirectory(atPath: options.stateFolder, withIntermediateDirectories: true) } catch {
+            throw StartFailure("cannot create the state folder \(options.stateFolder): \(error.localizedDescription)")
+        }
+        let interactive = isatty(STDOUT_FILENO) == 1 && configuration.board.terminalPreview
+        let logger = try bootstrapLogging(state: options.stateFolder, interactive: interactive, level: options.logLevel)
+        let parts = try await Assembly(configuration, interactive: interactive, logger: logger)
+        await parts.start()
+        // Signals are handled once the counter is up; the handler stops it in order.
+        let stopped = StopSignals { number in
+            Task { await parts.stop(signal: number); exit(0) }
+        }
+        _ = stopped
+        while true { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    private static func bootstrapLogging(state: String, interactive: Bool, level: Logger.Level) throws(StartFailure) -> Logger {
+        let factory: @Sendable (String) -> any LogHandler
+        do { factory = try FileLogHandler.opening(state + "/qrpos.log") } catch { throw StartFailure("cannot open the log \(state)/qrpos.log: \(error)") }
+        if interactive {
+            // The terminal shows the counter screen; the log goes to a file beside the journal.
+            LoggingSystem.bootstrap { label in var h = factory(label); h.logLevel = level; return h }
+        } else {
+            // No terminal (a service, or `make run </dev/null`): standard error for the journal, and the same file as ever.
+            LoggingSystem.bootstrap { label in
+                var h = MultiplexLogHandler([factory(label), StreamLogHandler.standardError(label: label)]); h.logLevel = level; return h
+            }
+        }
+        return Logger(label: "qrpos")
+    }
+}
+
+/// The counter's parts, wired; `start` brings them up, `stop` takes them down in order.
+final class Assembly: @unchecked Sendable {
+    let configuration: CounterApp.Configuration
+    let logger: Logger
+    let interactive: Bool
+    let runner: SaleRunner
+    let client: AcquirerClient
+    let counter: Counter
+    let presenter: ScreenPresenter
+    let lights: StatusLights?
+    let camera: CameraLoop?
+    let keypad: (any Keypad)?
+    let health: HealthBoard
+    let gate = ScanGate()
+    let token: String
+    private let stopping = StopFlag()
+
+    init(_ configuration: CounterApp.Configuration, interactive: Bool, logger: Logger) async throws(StartFailure) {
+        self.configuration = configuration; self.interactive = interactive; self.logger = logger
+        let terminal = configuration.terminal, board = configuration.board
+        let registry: WalletRegistry
+        do { registry = try Installation.registry() } catch { throw StartFailure(error.description) }
+        do { token = try ECRToken.loadOrCreate(terminal.ecrTokenFile) } catch { throw StartFailure("ECR token: \(error)") }
+        let journal: Journal
+        do { journal = try Journal(path: terminal.journalPath) } catch { throw StartFailure("\(error)") }
+        let identity = AcquirerConfiguration.TerminalIdentity(pkiFolder: terminal.pkiFolder)
+        let timeouts = AcquirerConfiguration.Timeouts(connect: .seconds(terminal.connectTimeout), read: .seconds(terminal.readTimeout),
+                                                      request: .seconds(terminal.requestTimeout))
+        do { client = try AcquirerClient(AcquirerConfiguration(host: terminal.acquirerURL, identity: identity, timeouts: timeouts), logger: logger) } catch {
+            throw StartFailure("acquirer link: \(error) (create the PKI with `qrpos pki dev --out \(terminal.pkiFolder)`)")
+        }
+        runner = SaleRunner(journal: journal, client: client, merchant: terminal.merchant,
+                            settings: .init(codeLifetime: terminal.codeLifetime, terminalLabel: terminal.terminalID,
+                                            longPoll: min(.seconds(20), timeouts.longestWait), maximumAmount: terminal.maximumAmount,
+                                            scheme: terminal.scheme),
+                            logger: logger)
+
+        let (width, height) = board.displaySize
+        let display: any Display
+        do {
+            display = try DisplayChoice.open(board.displayBackend, device: board.displayDevice ?? board.displayFolder, mode: board.displayMode,
+                                             width: width, height: height)
+        } catch { throw StartFailure("display: \(error)") }
+        let preview: (any Display)? = interactive && board.displayBackend != .terminal ? {
+            let t = TerminalDisplay.terminalSize()
+            return TerminalDisplay(width: max(320, t.columns * 8), height: max(320, t.rows * 16), clearsScreen: true)
+        }() : nil
+        health = HealthBoard(["display": .ok(display.description), "camera": .absent, "lights": .absent])
+        do {
+            presenter = ScreenPresenter(display: display, preview: preview, fonts: try CounterAssets.fonts(), strings: try CounterAssets.strings(),
+                                        rotation: board.rotation, logger: logger)
+        } catch { throw StartFailure(error.description) }
+
+        // Camera and lights as the board file names them; a board without them still takes shown-code sales.
+        let devices = configuration.devices
+        var statusLights: StatusLights?
+        if devices?.lights != nil {
+            do {
+                let opened = try devices!.openLights(output: { [interactive, logger] line in
+                    if interactive { logger.info("\(line)") } else { print(line); fflush(nil) }
+                })
+                statusLights = StatusLights(lights: opened, log: { [logger] in logger.warning("lights: \($0)") })
+                health["lights"] = .ok(opened.description)
+            } catch {
+                health["lights"] = .failing("\(error)")
+                logger.error("lights: \(error)")
+            }
+        }
+        lights = statusLights
+        var openedCamera: (any Camera)?
+        if devices?.camera != nil {
+            do {
+                openedCamera = try devices!.openCamera(log: { [logger] in logger.notice("camera: \($0)") })
+                health["camera"] = .ok(openedCamera!.description)
+            } catch {
+                health["camera"] = .failing("\(error)")
+                logger.error("camera: \(error)")
+            }
+        }
+        do { keypad = try KeypadChoice.open(board.keypadBackend, device: board.keypadDevice) } catch {
+            logger.error("keypad: \(error)")
+            keypad = nil
+        }
+        let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
+                               acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry)
+        counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
+                                lights: { [statusLights] signal in statusLights?.show(signal) }),
+                          logger: logger)
+        camera = openedCamera.map { [counter, gate, health] opened in
+            CameraLoop(camera: opened, scanner: CodeScanner(classifier: Classifier(registry: registry), settings: .video), gate: gate,
+                       health: health, logger: logger) { text in counter.send(.code(text)) }
+        }
+    }
+
+    /// Brings the counter up: first screen, unfinished sales resumed, the ECR API, camera, keypad, clock and link.
+    func start() async {
+        let counter = self.counter, gate = self.gate
+        await runner.onChange { change in
+            // In step with the journal (this runs inside the runner): a code held up the moment the sale waits is
+            // not missed, and the gate follows the sale that waits for a code, not whichever sale changed last.
+            gate.open = change.waitingForCode
+            counter.send(.sale(change.sale))
+        }
+        lights?.start()
+        Task { await counter.run() }
+        do {
+            let resumed = try await runner.recover()
+            if !resumed.isEmpty { logger.notice("resumed \(resumed.count) unfinished sale(s) from the journal") }
+        } catch {
+            logger.critical("the journal cannot be read: \(error)")
+        }
+        startECR()
+        camera?.start()
+        if let keypad { Task { for await key in keypad.keys() { counter.send(.key(key)) } } }
+        Task { while true { try? await Task.sleep(for: .seconds(1)); counter.send(.tick) } }
+        Task { [weak self] in
+            while let self {
+                let offline = await self.checkLink()
+                try? await Task.sleep(for: .seconds(offline ? 2 : 10))
+            }
+        }
+        let terminal = configuration.terminal, board = configuration.board
+        logger.notice("qrpos running", metadata: ["board": "\(board.name)", "display": "\(health["display"]?.detail ?? "")",
+                                                   "ecr": "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"])
+        if !interactive {
+            print("qrpos running on board \(board.name): screens on \(health["display"]?.detail ?? "?"); ECR API http://\(terminal.ecrListen.host):\(terminal.ecrListen.port) (token in \(terminal.ecrTokenFile))")
+            fflush(nil)
+        }
+    }
+
+    /// Asks the host whether it is there and tells the counter; true when it is not.
+    @discardableResult
+    func checkLink() async -> Bool { await probeLink() != nil }
+
+    /// Why the host cannot be reached now (nil: it can), also told to the counter.
+    func probeLink() async -> String? {
+        let reason: String?
+        switch await client.health() {
+        case .done: reason = nil
+        case let .unreachable(why): reason = why
+        case let .unknown(u): reason = u.description
+        case let .refused(r): reason = r.description
+        }
+        counter.send(.link(reason))
+        return reason
+    }
+
+    private func startECR() {
+        let terminal = configuration.terminal
+        let counter = self.counter, health = self.health, stopping = self.stopping
+        let ecr = ECRServer.application(
+            runner: runner,
+            options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
+                           refusal: { [weak self] in
+                               if stopping.isSet { return "the terminal is stopping" }
+                               var now = CounterState()
+                               now.clockSynchronised = await counter.clockSynchronised
+                               now.offlineReason = await counter.offlineReason
+                               // Offline a moment ago: ask again now, so a host that is back is not refused for seconds.
+                               if now.offlineReason != nil, let self { now.offlineReason = await self.probeLink() }
+                               return now.refusal
+                           },
+                           health: {
+                               var parts = health.all
+                               parts["acquirer"] = await counter.offlineReason.map { .failing("offline: \($0)") } ?? .ok("reachable")
+                               parts["clock"] = await counter.clockSynchronised ? .ok("synchronised") : .failing("not synchronised")
+                               return HealthReport(parts)
+                           }),
+            host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
+        let listen = "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"
+        Task { [logger] in
+            do { try await ecr.run() } catch {
+                // Without its API a counter cannot take register sales: say why and stop, for systemd to restart.
+                logger.critical("ECR API stopped: \(error)")
+                FileHandle.standardError.write(Data("qrpos: the ECR API cannot run on \(listen): \(error)\n".utf8))
+                Foundation.exit(1)
+            }
+        }
+    }
+
+    /// Orderly shutdown: no new sales, in-flight work is already journalled (every transition is committed before
+    /// it is sent, and resumed at the next start), the camera and keypad stop, the panel and lights are given back.
+    func stop(signal number: Int32) async {
+        stopping.set()
+        logger.notice("stopping (signal \(number)); unfinished sales resume at the next start")
+        camera?.stop()
+        keypad?.close()
+        counter.finish()
+        lights?.stop()
+        lights?.lights.close()
+        await presenter.close()
+        try? await client.shutdown()
+    }
+}
+
+/// Set once, read from anywhere.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}

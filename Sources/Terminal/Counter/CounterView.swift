@@ -1,0 +1,164 @@
+import Devices
+import Foundation
+import Imaging
+import PaymentCodes
+
+/// Everything the counter's screen and lights depend on, as plain values: what `CounterView` reads.
+public struct CounterState: Sendable, Equatable {
+    /// Open sales at the counter by id (a refund going on in the background is not one).
+    public var open: [String: Sale] = [:]
+    /// The last sale that finished here, shown until `resultHold` has passed.
+    public var lastResult: Sale?
+    public var finishedAt: Date?
+    /// Digits the cashier has typed on the keypad.
+    public var typed = ""
+    public var clockSynchronised = true
+    /// Why the acquirer cannot be reached, or nil.
+    public var offlineReason: String?
+    /// A line for the cashier (why a key did nothing), and the same for the shopper as a key of Assets/strings.
+    public var notice: String?
+    public var noticeKey: String?
+
+    public init() {}
+
+    /// The sale the counter is busy with: the newest open one.
+    public var current: Sale? { open.values.max { $0.createdAt < $1.createdAt } }
+
+    /// Why payments cannot be taken now, or nil.
+    public var refusal: String? {
+        if !clockSynchronised { return "the clock is not synchronised: payments wait until it is" }
+        if let offlineReason { return "offline: the acquirer cannot be reached (\(offlineReason))" }
+        return nil
+    }
+
+    /// A sale changed: the counter's view of it follows, newest change last.
+    public mutating func apply(_ sale: Sale, now: Date) {
+        // A sale from the register replaces whatever the cashier had half typed.
+        if sale.state == .created { typed = "" }
+        notice = nil; noticeKey = nil
+        if sale.state == .refunding || sale.state.isFinal {
+            open[sale.id] = nil
+            // A background refund shows only when nothing else is going on at the counter.
+            if open.isEmpty { lastResult = sale; finishedAt = sale.state.isFinal ? now : nil }
+        } else {
+            open[sale.id] = sale
+        }
+    }
+
+    /// Once a second: a result screen gives way to idle after it has been seen.
+    public mutating func tick(now: Date, resultHold: TimeInterval) -> Bool {
+        guard let finishedAt, now.timeIntervalSince(finishedAt) > resultHold else { return false }
+        self.finishedAt = nil
+        lastResult = nil
+        return true
+    }
+}
+
+/// What a key press does, decided from the counter's state alone (`KeypadRules.decide`).
+public enum KeyAction: Equatable, Sendable {
+    /// The typed digits change (or a message is dismissed).
+    case edit
+    case start(amount: Int, mode: SaleMode)
+    /// The sale cannot start: say why.
+    case refuse(String)
+    case cancel(saleID: String)
+    case nothing
+}
+
+/// The keypad's editing rules: digits while no sale is open, at most `maximumDigits`, no leading zero.
+public enum KeypadRules {
+    public static let maximumDigits = 9
+
+    public static func decide(_ key: CounterKey, _ state: inout CounterState) -> KeyAction {
+        let busy = state.current
+        if busy == nil { state.notice = nil; state.noticeKey = nil } // a key press answers the last message
+        switch key {
+        case let .digit(d) where busy == nil:
+            if state.typed.count < maximumDigits && !(state.typed.isEmpty && d == 0) { state.typed.append(String(d)) }
+            return .edit
+        case .backspace where busy == nil:
+            if !state.typed.isEmpty { state.typed.removeLast() }
+            return .edit
+        case .enter where busy == nil, .scan where busy == nil:
+            guard let amount = Int(state.typed), amount > 0 else { return .nothing }
+            if let why = state.refusal { state.notice = why; return .refuse(why) }
+            return .start(amount: amount, mode: key == .scan ? .scan : .show)
+        case .cancel:
+            if let busy { return .cancel(saleID: busy.id) }
+            state.typed = ""
+            state.lastResult = nil
+            state.finishedAt = nil
+            return .edit
+        default:
+            return .nothing
+        }
+    }
+}
+
+/// What the counter shows and signals, as a pure function of its state and the time.
+public struct CounterView: Sendable {
+    public var merchantName: String
+    /// Registry ids of the wallets shown as accepted here.
+    public var acceptedWallets: [String]
+    public var currency: String
+    public var registry: WalletRegistry
+    /// Seconds a result screen (paid, declined…) stays before idle returns.
+    public var resultHold: TimeInterval = 6
+
+    public init(merchantName: String, acceptedWallets: [String], currency: String, registry: WalletRegistry, resultHold: TimeInterval = 6) {
+        self.merchantName = merchantName; self.acceptedWallets = acceptedWallets; self.currency = currency; self.registry = registry
+        self.resultHold = resultHold
+    }
+
+    /// The screen and the lights for `state` at `now`.
+    public func picture(_ state: CounterState, now: Date) -> (screen: ScreenContent, lights: StatusSignal) {
+        let screen = content(state, now: now)
+        return (screen, Self.signal(for: screen.name))
+    }
+
+    /// The shopper's languages: Japanese and English for the cashier, and the wallet's home language once known.
+    public func languages(for wallet: String?) -> [String] {
+        guard let language = wallet.flatMap({ registry.entry($0)?.country }).flatMap({ Self.homeLanguage[$0] }) else { return ["ja", "en"] }
+        return ["ja", "en", language]
+    }
+
+    /// Countries whose wallets bring a language of their own on the screens (the strings in Assets/strings).
+    static let homeLanguage: [String: String] = ["CN": "zh-Hans", "HK": "zh-Hant", "TW": "zh-Hant", "MO": "zh-Hant", "KR": "ko"]
+
+    func content(_ state: CounterState, now: Date) -> ScreenContent {
+        let sale = state.current ?? state.lastResult
+        let languages = languages(for: sale?.wallet)
+        let wallets = acceptedWallets.compactMap { registry.entry($0)?.name(for: languages[0]) }
+        func screen(_ name: ScreenName, detail: String? = nil) -> ScreenContent {
+            ScreenContent(name, merchantName: merchantName, languages: languages, amount: sale?.amount, currency: sale?.currency ?? currency,
+                          typedAmount: state.typed, payload: sale?.payload, secondsLeft: sale.map { max(0, Int($0.expiresAt.timeIntervalSince(now))) },
+                          wallets: wallets, detail: detail ?? state.notice, noticeKey: state.noticeKey)
+        }
+        guard let sale else {
+            if !state.clockSynchronised { return screen(.clock) }
+            if state.offlineReason != nil { return screen(.offline) }
+            return state.typed.isEmpty ? screen(.idle) : screen(.amountEntry)
+        }
+        switch sale.state {
+        case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
+        case .awaitingCode: return screen(.presentCode)
+        case .pending, .unknown, .cancelling, .refunding: return screen(.processing)
+        case .paid: return screen(.paid)
+        case .declined: return screen(.declined, detail: sale.detail)
+        case .expired: return screen(.expired)
+        case .cancelled, .refunded: return screen(.cancelled, detail: sale.state == .refunded ? "refunded" : nil)
+        }
+    }
+
+    /// The lights' meaning of each screen (ARCHITECTURE.md: ready green, waiting amber, paid green pulse, …).
+    public static func signal(for screen: ScreenName) -> StatusSignal {
+        switch screen {
+        case .idle, .amountEntry, .cancelled, .expired: .ready
+        case .showCode, .presentCode, .processing: .waiting
+        case .paid: .paid
+        case .declined: .declined
+        case .offline, .clock: .offline
+        case .testPattern: .technician
+        }
+    }
+}
