@@ -82,7 +82,9 @@ public enum TOMLText {
 /// - `parse_value`: `!is_value_terminator(*cp)`, from an array where an element is expected holding `}` or
 ///   U+0085, U+2028, U+2029 (`["paypay", }`, `[` newline `}`);
 /// - `parse_time`: `is_decimal_digit(*cp)`, from a value that is a valid date followed by `T` or `t` and then
-///   not a digit, with a ':' later in the value (`1979-05-27TD7:32:00Z`, `2000-01-01T:`).
+///   not a digit, with a ':' later in the value (`1979-05-27TD7:32:00Z`, `2000-01-01T:`);
+/// - `parse_value` (its scan): `!is_value_terminator(*cp)`, from a date, a space, one digit and then a blank,
+///   a line break, `]`, `}`, `,` or `#` (`d = 1979-05-27 0` at the end of a line).
 public enum TOMLGuard {
     public struct Refusal: Equatable, Sendable {
         public var line: Int, column: Int, reason: String
@@ -221,14 +223,22 @@ public enum TOMLGuard {
             return refuse("the file ends inside a table header")
         }
 
-        /// A value starting `YYYY-MM-DDT` must have a digit after the T (toml++ asserts it does).
+        /// A value starting `YYYY-MM-DDT` must have a digit after the T, and `YYYY-MM-DD D` a second digit
+        /// (toml++ asserts both).
         func checkDateTime() -> Refusal? {
             func digit(_ n: Int) -> Bool { at(n).map { ("0"..."9").contains($0) } ?? false }
             guard digit(0), digit(1), digit(2), digit(3), at(4) == "-", digit(5), digit(6), at(7) == "-", digit(8), digit(9),
-                  let t = at(10), t == "T" || t == "t", !digit(11) else { return nil }
-            let found = at(11).map(shown) ?? "the end of the file"
-            advance(11)
-            return refuse("a date-time needs the time right after '\(Character(t))' (e.g. 1979-05-27T07:32:00), found \(found)")
+                  let t = at(10) else { return nil }
+            if t == "T" || t == "t", !digit(11) {
+                let found = at(11).map(shown) ?? "the end of the file"
+                advance(11)
+                return refuse("a date-time needs the time right after '\(Character(t))' (e.g. 1979-05-27T07:32:00), found \(found)")
+            }
+            if t == " ", digit(11), let next = at(12), !("0"..."9").contains(next) {
+                advance(12)
+                return refuse("a date and time need a two-digit hour (e.g. 1979-05-27 07:32:00), found \(shown(next))")
+            }
+            return nil
         }
 
         while i < s.count {

@@ -33,6 +33,8 @@ import Testing
         ("a = 1979-05-27TD7:32:00Z", 1, 16, "date-time needs the time right after 'T'"),
         ("a = [2000-01-01t:]", 1, 17, "date-time needs the time right after 't'"),
         ("m = { at = 2000-01-01T: }", 1, 23, "date-time"),
+        ("d = 1979-05-27 0\n", 1, 17, "two-digit hour"),
+        ("d = [1979-05-27 0]", 1, 18, "two-digit hour"),
     ]
 
     @Test(arguments: aborting.indices)
