@@ -1,4 +1,5 @@
 import Foundation
+import PaymentCodes
 import TOMLKit
 
 /// The camera and lights a board file names (`[camera]` and `[lights]` of `Board/NAME/board.toml`).
@@ -34,14 +35,10 @@ public struct BoardDevices: Sendable {
     public var lights: LightsSetup?
 
     public init(file: String) throws(DeviceError) {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw DeviceError(device: file, call: "read", hint: "cannot read the board file")
-        }
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw DeviceError(device: file, call: "parse", hint: "line \(error.source.begin.line): \(error.description)")
-        } catch { throw DeviceError(device: file, call: "parse", hint: "\(error)") }
+        do { table = try TOMLText.table(try TOMLText.read(file), file: file) } catch {
+            throw DeviceError(device: file, call: error.line == 0 ? "read" : "parse", hint: error.located)
+        }
         try self.init(table: table, file: file)
     }
 

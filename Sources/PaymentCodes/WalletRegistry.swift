@@ -86,9 +86,9 @@ public struct WalletRegistry: Sendable {
     public init(toml text: String) throws(LoadError) {
         let file: File
         do {
-            file = try TOMLDecoder().decode(File.self, from: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(line: Int(error.source.begin.line), column: Int(error.source.begin.column), message: error.description)
+            file = try TOMLText.decode(File.self, from: text)
+        } catch let error as TOMLTextError {
+            throw .syntax(line: error.line, column: error.column, message: error.reason)
         } catch {
             throw .content("\(error)")
         }

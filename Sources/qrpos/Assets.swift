@@ -8,9 +8,10 @@ import Terminal
 enum Assets {
     static func locate(_ relative: String) -> String? { Installation.locate(relative) }
 
+    /// A TOML file's text; invalid UTF-8 is named by line and column.
     static func read(_ path: String) throws -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw Failure("cannot read \(path): \((error as NSError).localizedDescription)")
+        do { return try TOMLText.read(path) } catch {
+            throw Failure(error.line == 0 ? "cannot read \(path): \(error.reason)" : error.description)
         }
     }
 

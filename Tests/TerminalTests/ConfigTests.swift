@@ -42,6 +42,47 @@ struct ConfigTests {
         }
     }
 
+    /// Inputs that aborted the terminal inside toml++ now stop start-up with the file, the line and the reason.
+    @Test(arguments: [
+        ("accepted_wallets = [\"paypay\", \"rakutenpay\", \"dbarai\", \"aupay\", \"merpay\", \"alipayplus\", \"wechatpay\", \"unionpay\"]",
+         "accepted_wallets = [\"paypay\", \"merpay\", }", "line 31, column 41: expected a value or ']' here, found '}'"),
+        ("[merchant]\nname", "[ストア]\n[merchant]\nname", "line 8, column 2: a table name with letters other than"),
+        ("[ecr]", "[}", "line 33, column 2: a table name must start with"),
+        ("[clock]", "[clock]\0[}", "line 37, column 8: a NUL byte"),
+    ])
+    func syntaxThatAbortedTomlPlusPlusNamesTheLine(original: String, broken: String, message: String) {
+        let text = Self.simTerminal.replacingOccurrences(of: original, with: broken)
+        #expect(text != Self.simTerminal, "the replacement must change the file")
+        do { _ = try Self.load(text); Issue.record("accepted \(broken)") } catch {
+            #expect(error.description == "/x/terminal.toml: " + error.problem && error.problem.hasPrefix(message), "\(error)")
+        }
+    }
+
+    @Test func aMissingMerchantNameIsNamedOnce() {
+        let text = Self.simTerminal.replacingOccurrences(of: "name = \"QRPOS DEMO NOODLES\"\n", with: "")
+        do { _ = try Self.load(text); Issue.record("accepted a merchant without a name") } catch {
+            #expect(error.description == "/x/terminal.toml: merchant: missing key merchant.name", "\(error)")
+        }
+    }
+
+    @Test func boardSyntaxNamesTheFileAndLine() {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-syntax-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (text, message) in [("name = \"x\"\n[}\n", "line 2, column 2: a table name must start"),
+                                ("[display]\nsize = [\"800x480\", }\n", "line 2, column 20: expected a value"),
+                                ("[ディスプレイ]\n", "line 1, column 2: a table name with letters"),
+                                ("name = \"x\"\0[}", "line 1, column 11: a NUL byte")] {
+            try? text.write(toFile: folder + "/board.toml", atomically: true, encoding: .utf8)
+            do { _ = try BoardConfig(folder: folder); Issue.record("accepted \(text)") } catch {
+                #expect(error.file == folder + "/board.toml" && error.problem.hasPrefix(message), "\(error)")
+            }
+        }
+        try? Data([0x6E, 0x61, 0x6D, 0x65, 0x3D, 0x22, 0xFF, 0x22, 0x0A]).write(to: URL(fileURLWithPath: folder + "/board.toml"))
+        do { _ = try BoardConfig(folder: folder); Issue.record("accepted invalid UTF-8") } catch {
+            #expect(error.problem.hasPrefix("line 1, column 7: the file is not valid UTF-8"), "\(error)")
+        }
+    }
+
     @Test func boardMistakesNameTheKey() {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

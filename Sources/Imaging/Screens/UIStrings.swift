@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import PaymentCodes
 
 /// The words on the screens, one TOML file per language in `Assets/strings/` (ja, en, zh-Hans, zh-Hant, ko).
 public struct UIStrings: Sendable {
@@ -14,7 +14,9 @@ public struct UIStrings: Sendable {
         for language in Self.languages {
             let path = "\(folder)/\(language).toml"
             do {
-                table[language] = try TOMLDecoder().decode([String: String].self, from: read(path))
+                table[language] = try TOMLText.decode([String: String].self, from: read(path), file: path)
+            } catch let error as TOMLTextError {
+                throw UIStringsError(path: path, message: error.located)
             } catch {
                 throw UIStringsError(path: path, message: "\(error)")
             }

@@ -33,12 +33,20 @@ extension PaymentRequest {
 
     /// Reads the `[merchant]` table of a TOML document; the error names the key that is wrong.
     public init(toml text: String) throws(WalletRegistry.LoadError) {
+        let table: TOMLTable
+        do { table = try TOMLText.table(text) } catch { throw .syntax(line: error.line, column: error.column, message: error.reason) }
+        try self.init(table: table)
+    }
+
+    /// The `[merchant]` table of a document already parsed (the terminal file is read once).
+    public init(table: TOMLTable) throws(WalletRegistry.LoadError) {
         do {
-            self = try TOMLDecoder().decode(ProfileFile.self, from: text).merchant
-        } catch let error as TOMLParseError {
-            throw .syntax(line: Int(error.source.begin.line), column: Int(error.source.begin.column), message: error.description)
+            self = try TOMLDecoder().decode(ProfileFile.self, from: table).merchant
         } catch let DecodingError.keyNotFound(key, context) {
-            throw .content("missing key \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))")
+            // TOMLKit's context already ends with the missing key; other decoders' does not.
+            var path = context.codingPath.map(\.stringValue)
+            if path.last != key.stringValue { path.append(key.stringValue) }
+            throw .content("missing key \(path.joined(separator: "."))")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .content("key \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription) (write values as quoted strings)")
         } catch {

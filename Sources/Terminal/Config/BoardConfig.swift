@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import PaymentCodes
 import TOMLKit
 
 /// A board file (`Board/NAME/board.toml`): which devices this board has and how they are mounted.
@@ -29,7 +30,7 @@ public struct BoardConfig {
     /// The whole file, for device sections other modules read (camera, lights).
     public var table: TOMLTable
 
-    public init(folder: String, read: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }) throws(ConfigError) {
+    public init(folder: String, read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
         let path = folder + "/board.toml"
         let table = try ConfigFile.load(path, read: read)
         let f = ConfigFile(path: path, table: table)

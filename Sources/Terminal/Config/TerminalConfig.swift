@@ -34,12 +34,12 @@ public struct TerminalConfig: Sendable {
     public var requireClockSync: Bool
 
     /// Reads `path`; relative paths inside are taken from `stateFolder` (`.run/` for `make run`).
-    public init(path: String, stateFolder: String, read: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }) throws(ConfigError) {
+    public init(path: String, stateFolder: String, read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
         let table = try ConfigFile.load(path, read: read)
         let f = ConfigFile(path: path, table: table)
         terminalID = try f.string("terminal.id", pattern: "^[A-Za-z0-9._-]{1,32}$", meaning: "1 to 32 letters, digits, '.', '_' or '-'")
         do {
-            merchant = try PaymentRequest(toml: read(path))
+            merchant = try PaymentRequest(table: table)
         } catch {
             throw ConfigError(file: path, key: "merchant", problem: "\(error)")
         }
@@ -92,10 +92,10 @@ struct ConfigFile {
 
     static func load(_ path: String, read: (String) throws -> String) throws(ConfigError) -> TOMLTable {
         let text: String
-        do { text = try read(path) } catch { throw ConfigError(file: path, key: "", problem: "cannot read the file (\(error.localizedDescription))") }
-        do { return try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw ConfigError(file: path, key: "", problem: "line \(error.source.begin.line): \(error.description)")
-        } catch { throw ConfigError(file: path, key: "", problem: "\(error)") }
+        do { text = try read(path) } catch let error as TOMLTextError {
+            throw ConfigError(file: path, key: "", problem: error.line == 0 ? "cannot read the file (\(error.reason))" : error.located)
+        } catch { throw ConfigError(file: path, key: "", problem: "cannot read the file (\(error.localizedDescription))") }
+        do { return try TOMLText.table(text, file: path) } catch { throw ConfigError(file: path, key: "", problem: error.located) }
     }
 
     func value(_ key: String) -> (any TOMLValueConvertible)? {
