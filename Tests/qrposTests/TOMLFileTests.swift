@@ -28,7 +28,7 @@ struct TOMLFileTests {
         ("[[wallet]]\nid = \"x\"\0\n[}", "line 2, column 9", "NUL"),
     ])
     func decodeWithABrokenRegistry(text: String, place: String, reason: String) throws {
-        let registry = try write("registry-\(place.hashValue).toml", text)
+        let registry = try write("registry-\(UUID().uuidString).toml", text)
         let run = try CommandLineTests.qrpos("code", "decode", "--registry", registry, "000201010211")
         Self.expectRefused(run, file: registry, place, reason)
     }
@@ -40,7 +40,7 @@ struct TOMLFileTests {
         ("[merchant]\ncity = \"OSAKA\"\n", "[merchant]", "missing key merchant.name"),
     ])
     func encodeWithABrokenProfile(text: String, place: String, reason: String) throws {
-        let profile = try write("profile-\(place.hashValue)-\(reason.count).toml", text)
+        let profile = try write("profile-\(UUID().uuidString).toml", text)
         let run = try CommandLineTests.qrpos("code", "encode", "jpqr", "--profile", profile, "--amount", "100")
         Self.expectRefused(run, file: profile, place, reason)
         #expect(!run.stderr.contains("merchant.name.name"))
