@@ -61,6 +61,28 @@ import Testing
         }
     }
 
+    /// A journal damaged on disk (a failing SD card): the terminal sets it aside, keeps running, says so on health
+    /// and refuses sales until a technician releases it; it never silently starts empty.
+    @Test func aDamagedJournalStopsSalesUntilATechnicianActs() async throws {
+        let shop = try Shop()
+        defer { Task { await shop.close() } }
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: shop.folder + "/journal.sqlite"))
+        try shop.startAcquirer()
+        try shop.startTerminal()
+        try await shop.waitForTerminal()
+        let (status, answer) = try await shop.ecr(.POST, "/v1/sales", "{\"amount\": 1200, \"currency\": \"JPY\"}")
+        #expect(status == 503 && (answer["error"] as? String)?.contains("journal damaged") == true, "\(answer)")
+        let (healthStatus, health) = try await shop.ecr(.GET, "/v1/health")
+        #expect(healthStatus == 503 && (health["journal"] as? [String: Any])?["status"] as? String == "failing", "\(health)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: shop.folder).filter { $0.hasPrefix("journal.sqlite.damaged-") }
+        #expect(!kept.isEmpty, "the damaged journal is kept")
+        let release = try Shop.run("qrpos", ["journal", "release", "--state", shop.folder])
+        #expect(release.status == 0, "\(release.stderr)")
+        let (after, sale) = try await shop.ecr(.POST, "/v1/sales", "{\"amount\": 1200, \"currency\": \"JPY\"}")
+        #expect(after == 201, "\(sale)")
+        await shop.close()
+    }
+
     @Test func shownCodeDeclinedByTheWallet() async throws {
         try await Self.withShop(acquirer: ["--wallet", "paypay=decline"]) { shop in
             let id = try await shop.sale(800)

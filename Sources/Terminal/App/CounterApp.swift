@@ -109,6 +109,8 @@ final class Assembly: @unchecked Sendable {
     let health: HealthBoard
     let gate = ScanGate()
     let token: String
+    /// While this file exists, sales are refused: a damaged journal was set aside (JournalBlock).
+    let blockNote: String
     private let stopping = StopFlag()
 
     init(_ configuration: CounterApp.Configuration, interactive: Bool, logger: Logger) async throws(StartFailure) {
@@ -118,7 +120,15 @@ final class Assembly: @unchecked Sendable {
         do { registry = try Installation.registry() } catch { throw StartFailure(error.description) }
         do { token = try ECRToken.loadOrCreate(terminal.ecrTokenFile) } catch { throw StartFailure("ECR token: \(error)") }
         let journal: Journal
-        do { journal = try Journal(path: terminal.journalPath) } catch { throw StartFailure("\(error)") }
+        blockNote = JournalBlock.notePath(journal: terminal.journalPath)
+        do { journal = try Journal(path: terminal.journalPath) } catch let damaged as Journal.Damaged {
+            // Never silently start empty: the damaged journal is kept aside and sales wait for a technician.
+            logger.critical("\(damaged)")
+            do { try JournalBlock.write(blockNote, damaged: damaged, state: configuration.options.stateFolder) } catch {
+                throw StartFailure("\(damaged); and the note that stops sales cannot be written: \(error)")
+            }
+            do { journal = try Journal(path: terminal.journalPath) } catch { throw StartFailure("\(error)") }
+        } catch { throw StartFailure("\(error)") }
         let identity = AcquirerConfiguration.TerminalIdentity(pkiFolder: terminal.pkiFolder)
         let timeouts = AcquirerConfiguration.Timeouts(connect: .seconds(terminal.connectTimeout), read: .seconds(terminal.readTimeout),
                                                       request: .seconds(terminal.requestTimeout))
@@ -199,6 +209,7 @@ final class Assembly: @unchecked Sendable {
         }
         lights?.start()
         Task { await counter.run() }
+        counter.send(.blocked(JournalBlock.read(blockNote)))
         do {
             let resumed = try await runner.recover()
             if !resumed.isEmpty { logger.notice("resumed \(resumed.count) unfinished sale(s) from the journal") }
@@ -243,12 +254,16 @@ final class Assembly: @unchecked Sendable {
 
     private func startECR() {
         let terminal = configuration.terminal
-        let counter = self.counter, health = self.health, stopping = self.stopping
+        let counter = self.counter, health = self.health, stopping = self.stopping, blockNote = self.blockNote
         let ecr = ECRServer.application(
             runner: runner,
             options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
                            refusal: { [weak self] in
                                if stopping.isSet { return "the terminal is stopping" }
+                               // Read each time: `qrpos journal release` lets sales go on without a restart.
+                               let blocked = JournalBlock.read(blockNote)
+                               counter.send(.blocked(blocked))
+                               if let blocked { return blocked }
                                var now = CounterState()
                                now.clockSynchronised = await counter.clockSynchronised
                                now.offlineReason = await counter.offlineReason
@@ -260,6 +275,7 @@ final class Assembly: @unchecked Sendable {
                                var parts = health.all
                                parts["acquirer"] = await counter.offlineReason.map { .failing("offline: \($0)") } ?? .ok("reachable")
                                parts["clock"] = await counter.clockSynchronised ? .ok("synchronised") : .failing("not synchronised")
+                               parts["journal"] = JournalBlock.read(blockNote).map { .failing($0) } ?? .ok("open")
                                return HealthReport(parts)
                            }),
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)

@@ -17,6 +17,8 @@ public enum CounterInput: Sendable, Equatable {
     case tick
     /// The link to the acquirer was checked: nil when reachable, otherwise why not.
     case link(String?)
+    /// Sales are stopped until a technician acts (nil: they may go on).
+    case blocked(String?)
 }
 
 /// Where the counter's pictures go: the panel (ScreenPresenter), or a recorder in tests.
@@ -93,6 +95,9 @@ public actor Counter {
         case let .link(reason):
             if reason != state.offlineReason { logger.notice(reason.map { "acquirer offline: \($0)" } ?? "acquirer reachable") }
             state.offlineReason = reason
+        case let .blocked(why):
+            if why != state.blocked { logger.critical(why.map { "sales stopped: \($0)" } ?? "sales allowed again") }
+            state.blocked = why
         }
         await draw()
     }

@@ -15,6 +15,8 @@ public struct CounterState: Sendable, Equatable {
     public var clockSynchronised = true
     /// Why the acquirer cannot be reached, or nil.
     public var offlineReason: String?
+    /// Why sales are stopped until a technician acts (a damaged journal set aside), or nil.
+    public var blocked: String?
     /// A line for the cashier (why a key did nothing), and the same for the shopper as a key of Assets/strings.
     public var notice: String?
     public var noticeKey: String?
@@ -26,6 +28,7 @@ public struct CounterState: Sendable, Equatable {
 
     /// Why payments cannot be taken now, or nil.
     public var refusal: String? {
+        if let blocked { return blocked }
         if !clockSynchronised { return "the clock is not synchronised: payments wait until it is" }
         if let offlineReason { return "offline: the acquirer cannot be reached (\(offlineReason))" }
         return nil
@@ -135,6 +138,7 @@ public struct CounterView: Sendable {
                           wallets: wallets, detail: detail ?? state.notice, noticeKey: state.noticeKey)
         }
         guard let sale else {
+            if let blocked = state.blocked { return screen(.offline, detail: blocked) }
             if !state.clockSynchronised { return screen(.clock) }
             if state.offlineReason != nil { return screen(.offline) }
             return state.typed.isEmpty ? screen(.idle) : screen(.amountEntry)

@@ -12,6 +12,17 @@ public final class Journal: Sendable {
         public var description: String
     }
 
+    /// The journal file is damaged (not a database, or its integrity check fails). It has been moved aside, with
+    /// its -wal and -shm files, so nothing is lost and nothing silently starts empty: a technician decides.
+    public struct Damaged: Error, CustomStringConvertible {
+        public var path: String
+        /// Where the damaged files now are (`path` + ".damaged-" + a time stamp).
+        public var setAside: String
+        public var reason: String
+        public var description: String { "the journal \(path) is damaged (\(reason)); it was set aside as \(setAside)" }
+    }
+
+    /// Opens (or creates) the journal. A damaged one is set aside and `Damaged` is thrown.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.label = "qrpos.journal"
@@ -22,11 +33,34 @@ public final class Journal: Sendable {
         do {
             // Sales and masked codes are the shop's business: owner only from the first byte.
             try OwnerOnlyFile.prepare(path)
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
         } catch {
             throw Failure(description: "cannot open the journal \(path): \(error)")
         }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // A torn write at a power cut leaves at most a WAL frame that fails its checksum, which SQLite drops;
+            // anything else wrong with the file is damage, found here rather than in the middle of a sale.
+            let check = try pool.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: check.prefix(3).joined(separator: "; ")) }
+            try Self.migrator.migrate(pool)
+            database = pool
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+            throw Self.setAside(path, reason: error.message ?? "\(error.resultCode)")
+        } catch {
+            throw Failure(description: "cannot open the journal \(path): \(error)")
+        }
+    }
+
+    /// Moves a damaged journal and its companions out of the way, keeping every byte for the technician.
+    static func setAside(_ path: String, reason: String) -> any Error {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let target = path + ".damaged-" + stamp
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            do { try FileManager.default.moveItem(atPath: path + suffix, toPath: target + suffix) } catch {
+                return Failure(description: "the journal \(path) is damaged (\(reason)) and cannot be moved aside: \(error.localizedDescription)")
+            }
+        }
+        return Damaged(path: path, setAside: target, reason: reason)
     }
 
     static var migrator: DatabaseMigrator {
