@@ -25,8 +25,10 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "make deps: all Debian packages present"; fi
 
+# Both programs: the terminal and the acquirer simulator it is tested and demonstrated against.
 build: deps
 	$(SWIFT) build -c release --product qrpos $(NOTTY)
+	$(SWIFT) build -c release --product acquirer-sim $(NOTTY)
 
 debug: deps
 	$(SWIFT) build $(NOTTY)
