@@ -9,7 +9,7 @@ trap 'kill $QRPOS $SIM 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$S
 SIM_PORT=18443 ECR_PORT=18417
 sed -e "s#https://127.0.0.1:8443#https://127.0.0.1:$SIM_PORT#" -e "s#127.0.0.1:8417#127.0.0.1:$ECR_PORT#" Board/sim/terminal.toml > "$STATE/terminal.toml"
 mkdir -p "$STATE/board"
-sed -e "s#folder = \".run/screens\"#folder = \"$STATE/screens\"#" -e 's#terminal_preview = true#terminal_preview = false#' \
+sed -e 's#terminal_preview = true#terminal_preview = false#' \
     -e 's#backend = "terminal"#backend = "none"#' Board/sim/board.toml > "$STATE/board/board.toml"
 "$BIN/acquirer-sim" --listen "127.0.0.1:$SIM_PORT" --pki "$STATE/pki" --db "$STATE/ledger.sqlite" --auto-pay 0 --log-level warning > /dev/null 2>&1 &
 SIM=$!
@@ -21,4 +21,4 @@ until [ -f "$STATE/screens/latest.png" ]; do kill -0 $QRPOS 2>/dev/null || { cat
 FIRST=$(date +%s%N)
 echo "qrpos run: start-up to the first frame (idle screen written) $(( (FIRST - START) / 1000000 )) ms"
 until [ -s "$STATE/ecr.token" ] && curl -s -o /dev/null "http://127.0.0.1:$ECR_PORT/v1/health"; do sleep 0.05; done
-"$BIN/qrpos" bench-terminal --port "$ECR_PORT" --token-file "$STATE/ecr.token" --pid "$QRPOS" --sales "${SALES:-200}"
+"$BIN/qrpos" bench-terminal --port "$ECR_PORT" --token-file "$STATE/ecr.token" --pid "$QRPOS" --sales "${SALES:-10000}"

@@ -3,7 +3,8 @@ import PaymentCodes
 import TOMLKit
 
 /// The camera and lights a board file names (`[camera]` and `[lights]` of `Board/NAME/board.toml`).
-/// Relative paths are taken from the working directory, as for the rest of the board file.
+/// Relative folders (the images camera's) are taken from the state folder `qrpos run --state` uses (`.run` for
+/// `make run`), so a board file works from any working directory.
 public struct BoardDevices: Sendable {
     public struct CameraSetup: Equatable, Sendable {
         public enum Backend: String, Sendable { case v4l2, images }
@@ -34,22 +35,22 @@ public struct BoardDevices: Sendable {
     public var camera: CameraSetup?
     public var lights: LightsSetup?
 
-    public init(file: String) throws(DeviceError) {
+    public init(file: String, stateFolder: String = ".run") throws(DeviceError) {
         let table: TOMLTable
         do { table = try TOMLText.table(try TOMLText.read(file), file: file) } catch {
             throw DeviceError(device: file, call: error.line == 0 ? "read" : "parse", hint: error.located)
         }
-        try self.init(table: table, file: file)
+        try self.init(table: table, file: file, stateFolder: stateFolder)
     }
 
     /// From a table already read (the terminal's BoardConfig keeps the whole file).
-    public init(table: TOMLTable, file: String) throws(DeviceError) {
+    public init(table: TOMLTable, file: String, stateFolder: String = ".run") throws(DeviceError) {
         self.file = file
         func problem(_ key: String, _ text: String) -> DeviceError { DeviceError(device: file, call: "[\(key)]", hint: text) }
         if let section = table["camera"]?.table {
             let backend = section["backend"]?.string ?? "v4l2"
             guard let kind = CameraSetup.Backend(rawValue: backend) else { throw problem("camera", "backend must be v4l2 or images, found \"\(backend)\"") }
-            let device = kind == .images ? section["folder"]?.string : section["device"]?.string ?? "/dev/video0"
+            let device = kind == .images ? section["folder"]?.string.map { Self.resolve($0, in: stateFolder) } : section["device"]?.string ?? "/dev/video0"
             guard let device else { throw problem("camera", "the images backend needs folder = \"…\"") }
             let size = (section["size"]?.string ?? "1280x720").lowercased().split(separator: "x").compactMap { Int($0) }
             guard size.count == 2, size.allSatisfy({ (16...8192).contains($0) }) else { throw problem("camera", "size must be WxH, e.g. 1280x720") }
@@ -78,6 +79,9 @@ public struct BoardDevices: Sendable {
                                  root: section["root"]?.string ?? "/sys/class/leds", leds: leds)
         }
     }
+
+    /// A relative path in a board file, taken from the state folder.
+    public static func resolve(_ path: String, in stateFolder: String) -> String { path.hasPrefix("/") ? path : stateFolder + "/" + path }
 
     public func openLights(output: @escaping (String) -> Void = { print($0) }) throws(DeviceError) -> any Lights {
         guard let lights else { throw DeviceError(device: file, call: "[lights]", hint: "this board file has no [lights] section") }

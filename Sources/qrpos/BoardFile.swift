@@ -14,7 +14,8 @@ enum BoardFile {
         throw Failure("no board file for \"\(board)\" (looked for \(board)/board.toml and Board/\(name)/board.toml)")
     }
 
-    static func devices(_ board: String) throws -> BoardDevices {
-        do { return try BoardDevices(file: try locate(board)) } catch let error as DeviceError { throw Failure(error.description) }
+    /// The board's devices; its relative folders are taken from `state` (as `qrpos run --state` takes them).
+    static func devices(_ board: String, state: String) throws -> BoardDevices {
+        do { return try BoardDevices(file: try locate(board), stateFolder: state) } catch let error as DeviceError { throw Failure(error.description) }
     }
 }

@@ -62,7 +62,7 @@ struct LightsCommand: ParsableCommand {
 }
 
 private func open(_ board: String) throws -> StatusLights {
-    do { return StatusLights(lights: try BoardFile.devices(board).openLights(), log: { printError("lights: " + $0) }) } catch let error as DeviceError {
+    do { return StatusLights(lights: try BoardFile.devices(board, state: ".run").openLights(), log: { printError("lights: " + $0) }) } catch let error as DeviceError {
         throw Failure(error.description)
     }
 }

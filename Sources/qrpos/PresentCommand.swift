@@ -14,6 +14,7 @@ struct PresentCommand: ParsableCommand {
     @Argument(help: "The code the shopper's wallet shows (a number, a base64 CPM code, …).") var payload: String
     @Option(help: "Folder to put the image in (default: the simulated board's camera folder).") var into: String?
     @Option(help: "Board whose camera folder to use.") var board: String = "sim"
+    @Option(help: "The state folder of the board's `qrpos run` (relative folders in the board file are taken from it).") var state: String = ".run"
     @Option(name: .customLong("as"), help: "qr or code128 (default: code128 for numbers, qr otherwise).") var symbology: String?
     @Option(help: "Pixels per module.") var module: Int = 4
 
@@ -42,7 +43,7 @@ struct PresentCommand: ParsableCommand {
     }
 
     private func cameraFolder() throws -> String {
-        let devices = try BoardFile.devices(board)
+        let devices = try BoardFile.devices(board, state: state)
         guard let camera = devices.camera, camera.backend == .images else {
             throw Failure("\(devices.file) has no image-folder camera; pass --into DIR")
         }

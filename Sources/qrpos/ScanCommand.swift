@@ -15,6 +15,7 @@ struct ScanCommand: ParsableCommand {
 
     @Option(help: "A V4L2 camera (/dev/videoN), or a folder watched for new images.") var camera: String?
     @Option(help: "Use the camera of this board file (Board/NAME).") var board: String?
+    @Option(help: "With --board: the state folder its relative folders are taken from.") var state: String = ".run"
     @Option(parsing: .upToNextOption, help: "Image files or folders of images (PNG, JPEG, PGM/PPM, BMP, GIF, TIFF, WebP, … as zbarimg reads).") var images: [String] = []
     @Option(help: "zbar scan density: 1 every line, 2 every other line (default: 2 for cameras, 1 for images).") var density: Int?
     @Option(help: "Seconds a code must be out of view before it counts as shown again.") var window: Double = 3
@@ -57,7 +58,7 @@ struct ScanCommand: ParsableCommand {
     private func openCamera() throws -> any Camera {
         let log: (String) -> Void = { printError("camera: " + $0) }
         do {
-            if let board { return try BoardFile.devices(board).openCamera(log: log) }
+            if let board { return try BoardFile.devices(board, state: state).openCamera(log: log) }
             var isFolder: ObjCBool = false
             if let camera, FileManager.default.fileExists(atPath: camera, isDirectory: &isFolder), isFolder.boolValue {
                 return try ImageFolderCamera(watching: camera)

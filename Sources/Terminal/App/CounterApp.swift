@@ -41,10 +41,10 @@ public enum CounterApp {
 
         public init(_ options: Options) throws(StartFailure) {
             do {
-                board = try BoardConfig(folder: options.boardFolder)
+                board = try BoardConfig(folder: options.boardFolder, stateFolder: options.stateFolder)
                 terminal = try TerminalConfig(path: options.terminalFile ?? options.boardFolder + "/terminal.toml", stateFolder: options.stateFolder)
             } catch { throw StartFailure("configuration: \(error)") }
-            do { devices = try BoardDevices(table: board.table, file: options.boardFolder + "/board.toml") } catch { throw StartFailure("board: \(error)") }
+            do { devices = try BoardDevices(table: board.table, file: options.boardFolder + "/board.toml", stateFolder: options.stateFolder) } catch { throw StartFailure("board: \(error)") }
             self.options = options
         }
 

@@ -10,7 +10,7 @@ public struct BoardConfig {
     public var displayBackend: DisplayChoice.Backend
     public var displayDevice: String?
     public var displayMode: String?
-    /// PNG folder for the simulated board (relative paths from the working directory).
+    /// PNG folder for the simulated board (a relative path is taken from the state folder).
     public var displayFolder: String?
     public var displaySize: (width: Int, height: Int)
     public var rotation: Int
@@ -30,7 +30,7 @@ public struct BoardConfig {
     /// The whole file, for device sections other modules read (camera, lights).
     public var table: TOMLTable
 
-    public init(folder: String, read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
+    public init(folder: String, stateFolder: String = ".run", read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
         let path = folder + "/board.toml"
         let table = try ConfigFile.load(path, read: read)
         let f = ConfigFile(path: path, table: table)
@@ -40,7 +40,7 @@ public struct BoardConfig {
         displayBackend = try f.choice("display.backend", default: .drm)
         displayDevice = try f.optionalString("display.device")
         displayMode = try f.optionalString("display.mode")
-        displayFolder = try f.optionalString("display.folder")
+        displayFolder = try f.optionalString("display.folder").map { BoardDevices.resolve($0, in: stateFolder) }
         let size = try f.string("display.size", default: "800x480")
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, (320...3840).contains(parts[0]), (320...3840).contains(parts[1]) else {
