@@ -58,8 +58,11 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
-        .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZint", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
+        .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Test and simulation fixtures, not firmware: shoppers' codes drawn as their wallets show them (QR, Code 128
+        // through libzint), for `qrpos present`, the scanner corpus and the benches.
+        .target(name: "ShopperCodes", dependencies: ["Imaging", "CZint"]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [
             "PaymentCodes", "Platform",
@@ -101,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "qrpos",
             dependencies: [
-                "PaymentCodes", "Imaging", "Devices",
+                "PaymentCodes", "Imaging", "Devices", "ShopperCodes",
                 "CZbar", // `qrpos bench` times a bare zbar_scan_image beside the scanner
                 "Acquirer", "Terminal", "Installation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,7 +117,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"]),
         // Camera, scanner and lights: a generated corpus of every wallet's codes, checked against zbarimg.
-        .testTarget(name: "ScannerTests", dependencies: ["Devices", "Imaging", "PaymentCodes", "CZint"]),
+        .testTarget(name: "ScannerTests", dependencies: ["Devices", "Imaging", "PaymentCodes", "ShopperCodes", "CZint"]),
         .testTarget(name: "qrposTests", dependencies: ["PaymentCodes"]),
         // The sale machine as values, and `qrpos run` end to end against `acquirer-sim` (both run as processes).
         .testTarget(name: "TerminalTests", dependencies: [

@@ -609,8 +609,11 @@ def sale():
         check(terminal.poll() is None, f"qrpos run stopped: {read(SHARE / 'qrpos-run.log')[-1500:]}")
         first = health()
         say(f"health with the clock unsynchronised: {first}")
+        def status_of(report, part):
+            # Health is typed: {"part": {"status": "ok" | "absent" | "failing", "detail": ...}}.
+            return ((report or {}).get(part) or {}).get("status")
         for device in ("display", "camera", "lights"):
-            check(str(first.get(device, "")).startswith("ok"), f"the terminal's {device}: {first.get(device)}")
+            check(status_of(first, device) == "ok", f"the terminal's {device}: {first.get(device)}")
         status, refused = ecr("POST", "/v1/sales", token, {"amount": 1200, "currency": "JPY"})
         check(status == 503 and "clock" in json.dumps(refused), f"a sale with an unsynchronised clock got {status} {refused}")
         say(f"sale refused while the kernel says the clock is unsynchronised: {status} {refused}")
@@ -618,8 +621,8 @@ def sale():
 
         kernel_clock_synchronised(mark=True)
         check(kernel_clock_synchronised(), "adjtimex did not clear STA_UNSYNC")
-        wait_for(lambda: (health() or {}).get("clock", "").startswith("ok"), 30, "qrpos to see the synchronised clock")
-        wait_for(lambda: (health() or {}).get("acquirer", "").startswith("ok"), 120, "the acquirer link")
+        wait_for(lambda: status_of(health(), "clock") == "ok", 30, "qrpos to see the synchronised clock")
+        wait_for(lambda: status_of(health(), "acquirer") == "ok", 120, "the acquirer link")
         say(f"health: {health()}")
         lights_seen.append(check_lights("ready"))
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Devices
+import ShopperCodes
 import Foundation
 import Imaging
 import PaymentCodes

@@ -1,5 +1,6 @@
 import CZbar
 import Devices
+import ShopperCodes
 import Foundation
 import Imaging
 import PaymentCodes

@@ -1,4 +1,5 @@
 import Devices
+import ShopperCodes
 import Foundation
 import Imaging
 

@@ -51,25 +51,25 @@ public actor Counter {
     private var state = CounterState()
     private var drawn: ScreenContent?
     private var signalled: StatusSignal?
-    private let inputs: AsyncStream<CounterInput>
-    private let continuation: AsyncStream<CounterInput>.Continuation
+    private let inbox = CounterInbox()
 
-    public init(_ parts: Parts, logger: Logger) {
-        self.parts = parts; self.logger = logger
-        (inputs, continuation) = AsyncStream.makeStream(of: CounterInput.self, bufferingPolicy: .unbounded)
-    }
+    public init(_ parts: Parts, logger: Logger) { self.parts = parts; self.logger = logger }
 
     /// Queues an input; safe from any thread (the camera's, the keypad's, the runner's actor).
-    public nonisolated func send(_ input: CounterInput) { continuation.yield(input) }
+    public nonisolated func send(_ input: CounterInput) { inbox.send(input) }
 
     /// Stops taking inputs; `run()` returns once the queued ones are handled.
-    public nonisolated func finish() { continuation.finish() }
+    public nonisolated func finish() { inbox.finish() }
 
-    /// Handles inputs in order until `finish()`.
+    /// Handles inputs in order until `finish()`. Everything that queued up while the panel was busy is applied in
+    /// order, then drawn once: a slow panel (a small board drawing 1280x800) never falls behind its inputs.
     public func run() async {
         state.clockSynchronised = parts.clock()
         await draw()
-        for await input in inputs { await handle(input) }
+        while let batch = await inbox.next() {
+            for input in batch { await handle(input) }
+            await draw()
+        }
     }
 
     /// Why payments cannot be taken now, or nil (the register's 503).
@@ -99,7 +99,6 @@ public actor Counter {
             if why != state.blocked { logger.critical(why.map { "sales stopped: \($0)" } ?? "sales allowed again") }
             state.blocked = why
         }
-        await draw()
     }
 
     private func pressed(_ key: CounterKey) async {
@@ -140,5 +139,50 @@ public actor Counter {
         guard screen != drawn else { return }
         drawn = screen
         await parts.screen.show(screen)
+    }
+}
+
+/// The counter's ordered queue: inputs in the order they were sent, taken all at once by the one loop.
+final class CounterInbox: @unchecked Sendable {
+    private typealias Waiter = CheckedContinuation<[CounterInput]?, Never>
+    private let lock = NSLock()
+    private var queued: [CounterInput] = []
+    private var waiting: Waiter?
+    private var finished = false
+
+    func send(_ input: CounterInput) {
+        let handOver: (Waiter, [CounterInput])? = lock.withLock {
+            guard !finished else { return nil }
+            // Ticks only say "look at the clock": one waiting is as good as many.
+            if input == .tick, queued.last == .tick { return nil }
+            queued.append(input)
+            guard let waiter = waiting else { return nil }
+            waiting = nil
+            defer { queued = [] }
+            return (waiter, queued)
+        }
+        if let (waiter, batch) = handOver { waiter.resume(returning: batch) }
+    }
+
+    func finish() {
+        let waiter: Waiter? = lock.withLock {
+            finished = true
+            defer { waiting = nil }
+            return waiting
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Everything queued, in order; waits while nothing is; nil once finished and empty.
+    func next() async -> [CounterInput]? {
+        await withCheckedContinuation { (continuation: Waiter) in
+            let ready: [CounterInput]?? = lock.withLock {
+                if !queued.isEmpty { defer { queued = [] }; return .some(queued) }
+                if finished { return .some(nil) }
+                waiting = continuation
+                return .none
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
