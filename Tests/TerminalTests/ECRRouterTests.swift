@@ -126,6 +126,20 @@ import Testing
         }
     }
 
+    @Test func oversizedBodiesAndStrayQueryParametersAnswer4xx() async throws {
+        try await Self.withCounter { _, api in
+            let big = "{\"amount\": 1200, \"currency\": \"JPY\", \"reference\": \"\(String(repeating: "x", count: 20_000))\"}"
+            let tooLarge = try await api.post("/v1/sales", big)
+            #expect(tooLarge.status == 413 && tooLarge.error != nil && tooLarge.contentType == "application/json", "\(tooLarge.status) \(tooLarge.text)")
+            for path in ["/v1/sales?mode=scan", "/v1/refunds?x=1", "/v1/sales/S1/cancel?now=1"] {
+                let answer = try await api.post(path, "{\"amount\": 1200, \"currency\": \"JPY\"}")
+                #expect(answer.status == 400 && answer.error?.contains("unknown query parameter") == true, "\(path): \(answer.text)")
+            }
+            let health = try await api.get("/v1/health?verbose=1")
+            #expect(health.status == 400)
+        }
+    }
+
     // MARK: conflicts
 
     @Test func aSaleInProgressAnswers409WithItsId() async throws {

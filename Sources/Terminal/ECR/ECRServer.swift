@@ -29,7 +29,7 @@ public enum ECRServer {
 
         router.post("/v1/sales") { request, context -> Response in
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
-            let body = try await request.body.collect(upTo: 16 * 1024)
+            guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
             let sale: SaleRequest
             do { sale = try SaleRequest(json: Data(buffer: body), currency: options.currency, maximumAmount: options.maximumAmount) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
@@ -87,7 +87,7 @@ public enum ECRServer {
 
         router.post("/v1/refunds") { request, context -> Response in
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
-            let body = try await request.body.collect(upTo: 16 * 1024)
+            guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
             guard let object = try? JSONDecoder().decode([String: JSONField].self, from: Data(buffer: body)) else {
                 return problem(.badRequest, "the body must be a JSON object {\"saleId\": …, \"amount\": …}")
             }
@@ -121,6 +121,19 @@ public enum ECRServer {
             return json(ok ? .ok : .serviceUnavailable, status)
         }
         return router
+    }
+
+    static let bodyLimit = 16 * 1024
+
+    /// The request's body, or nil when it is over `bodyLimit` (a 413 in words, not the 500 a collect error would become).
+    static func collectBody(_ request: Request) async throws -> ByteBuffer? {
+        var collected = ByteBuffer()
+        for try await chunk in request.body {
+            var chunk = chunk
+            guard collected.readableBytes + chunk.readableBytes <= bodyLimit else { return nil }
+            collected.writeBuffer(&chunk)
+        }
+        return collected
     }
 
     /// `GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=`, checked parameter by parameter.
