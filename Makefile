@@ -12,7 +12,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test
+.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -38,6 +38,7 @@ debug: deps
 test: deps
 	$(SWIFT) build --build-tests $(NOTTY)
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) --no-print-directory ecr-contract
 	$(MAKE) --no-print-directory vm-test
 
 bench: deps
@@ -55,6 +56,13 @@ vm-test: deps
 	$(SWIFT) build --scratch-path $(VM_BUILD) --product qrpos $(NOTTY)
 	$(SWIFT) build --scratch-path $(VM_BUILD) --product acquirer-sim $(NOTTY)
 	python3 Board/qemu-x86_64/vm.py --bin $(VM_BUILD)/debug test
+
+# The ECR API of a real `qrpos run` (with acquirer-sim) against Docs/ecr-api.yaml, checked by schemathesis from PyPI
+# (installed once into the git-ignored .build-venv/): no 5xx, documented statuses, content types and bodies only.
+ecr-contract: deps
+	$(SWIFT) build --product qrpos $(NOTTY)
+	$(SWIFT) build --product acquirer-sim $(NOTTY)
+	BIN=.build/debug ./Tests/ECRContract/run.sh
 
 # The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
 run: deps

@@ -122,6 +122,10 @@ let package = Package(
         // The sale machine as values, and `qrpos run` end to end against `acquirer-sim` (both run as processes).
         .testTarget(name: "TerminalTests", dependencies: [
             "Terminal", "Acquirer",
+            "AcquirerSimulator", // in-process runner tests: the simulator's Ledger behind an AcquirerLink
+            .product(name: "HummingbirdTesting", package: "hummingbird"), // the ECR router tested in-process
+            "PaymentCodes", // the merchant profile of an in-process runner
+            .product(name: "GRDB", package: "GRDB.swift"), // a journal broken under the runner (500 answers)
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),

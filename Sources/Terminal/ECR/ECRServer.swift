@@ -28,7 +28,8 @@ public enum ECRServer {
         router.add(middleware: BearerToken(token: options.token))
 
         router.post("/v1/sales") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 16 * 1024)
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
             let sale: SaleRequest
             do { sale = try SaleRequest(json: Data(buffer: body), currency: options.currency, maximumAmount: options.maximumAmount) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
@@ -38,26 +39,43 @@ public enum ECRServer {
                 let started = try await runner.start(amount: sale.amount, currency: sale.currency, reference: sale.reference, mode: sale.mode)
                 return json(.created, SaleView(started))
             } catch let error as SaleRunner.StartError {
-                if case .busy = error { return problem(.conflict, error.description) }
+                if case let .busy(open) = error { return problem(.conflict, error.description, saleId: open) }
                 if case .amount = error { return problem(.badRequest, error.description) }
                 return problem(.internalServerError, error.description)
             }
         }
 
+        // The register's list: newest first, a page at a time; finding a sale by `reference` is how a register that lost
+        // the 201 answer learns the sale's id.
+        router.get("/v1/sales") { request, _ -> Response in
+            let query: SaleListQuery
+            do { query = try listQuery(request.uri.query) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            let page: SaleListPage
+            do { page = try await runner.sales(query) } catch let error as Journal.UnknownCursor {
+                return problem(.badRequest, "cursor is not one this terminal gave out (\(error)); start again without it")
+            }
+            return json(.ok, SaleList(sales: page.sales.map(SaleView.init), nextCursor: page.more ? page.sales.last.map { SaleListCursor.make(after: $0.id) } : nil))
+        }
+
         router.get("/v1/sales/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
-            var wait = 0
-            if let text = request.uri.queryParameters["wait"] {
-                guard let seconds = Int(text), (0...60).contains(seconds) else { return problem(.badRequest, "wait must be 0 to 60 seconds") }
-                wait = seconds
+            let wait: Int
+            do { wait = try QueryParameters(request.uri.query, allowed: ["wait"]).integer("wait", 0...60, unit: " seconds") ?? 0 } catch let error as QueryParameters.Invalid {
+                return problem(.badRequest, error.description)
             }
             guard let sale = try await runner.wait(id, seconds: wait) else { return problem(.notFound, "no sale \(id)") }
             return json(.ok, SaleView(sale))
         }
 
-        router.post("/v1/sales/:id/cancel") { _, context -> Response in
+        router.post("/v1/sales/:id/cancel") { request, context -> Response in
             let id = try context.parameters.require("id")
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
             guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            // Paid, and its money is on the way back: a cancel has nothing left to do (and would not be sent).
+            if before.state == .refunding {
+                let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its refund stands"
+                return problem(.conflict, "sale \(id) was paid and \(what): there is nothing to cancel; follow it with GET /v1/sales/\(id)?wait=20", saleId: id)
+            }
             // A finished sale has nothing to cancel: money that moved goes back through a refund, and says so.
             if before.state.isFinal {
                 let hint = before.state == .paid ? "; to give the money back, POST /v1/refunds" : ""
@@ -68,16 +86,26 @@ public enum ECRServer {
         }
 
         router.post("/v1/refunds") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 16 * 1024)
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
             guard let object = try? JSONDecoder().decode([String: JSONField].self, from: Data(buffer: body)) else {
                 return problem(.badRequest, "the body must be a JSON object {\"saleId\": …, \"amount\": …}")
             }
-            guard case let .string(id)? = object["saleId"] else { return problem(.badRequest, "saleId is missing") }
+            if let stray = object.keys.sorted().first(where: { !["saleId", "amount"].contains($0) }) {
+                return problem(.badRequest, "unknown field \"\(stray.prefix(32))\" (fields: saleId, amount)")
+            }
+            guard let field = object["saleId"] else { return problem(.badRequest, "saleId is missing") }
+            guard case let .string(id) = field, !id.isEmpty else { return problem(.badRequest, "saleId must be the sale's id, a string") }
             let amount: Int
             do { amount = try SaleRequest.amount(object["amount"], maximum: options.maximumAmount) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
             }
             guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
+            // One refund at a time: the one in flight is resent with its key until the host answers.
+            if before.state == .refunding {
+                let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its last refund stands"
+                return problem(.conflict, "sale \(id): \(what); wait until it is done (GET /v1/sales/\(id)?wait=20), then refund what is left", saleId: id)
+            }
             guard before.state == .paid else { return problem(.conflict, "sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
             guard amount <= before.amount - before.refundedAmount else {
                 return problem(.badRequest, "at most \(before.amount - before.refundedAmount) can still be refunded")
@@ -86,7 +114,8 @@ public enum ECRServer {
             return json(.accepted, SaleView(sale))
         }
 
-        router.get("/v1/health") { _, _ -> Response in
+        router.get("/v1/health") { request, _ -> Response in
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
             // 200 when everything the board has works; a part the board does not have is "absent", which is fine.
             let report = await options.health()
             return json(report.isHealthy ? .ok : .serviceUnavailable, report)
@@ -94,17 +123,83 @@ public enum ECRServer {
         return router
     }
 
+    static let bodyLimit = 16 * 1024
+
+    /// The request's body, or nil when it is over `bodyLimit` (a 413 in words, not the 500 a collect error would become).
+    static func collectBody(_ request: Request) async throws -> ByteBuffer? {
+        var collected = ByteBuffer()
+        for try await chunk in request.body {
+            var chunk = chunk
+            guard collected.readableBytes + chunk.readableBytes <= bodyLimit else { return nil }
+            collected.writeBuffer(&chunk)
+        }
+        return collected
+    }
+
+    /// `GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=`, checked parameter by parameter.
+    static func listQuery(_ text: String?) throws(QueryParameters.Invalid) -> SaleListQuery {
+        let parameters = try QueryParameters(text, allowed: ["from", "to", "status", "reference", "limit", "cursor"])
+        var query = SaleListQuery(limit: try parameters.integer("limit", 1...200) ?? 50)
+        query.from = try parameters.time("from")
+        query.to = try parameters.time("to")
+        if let from = query.from, let to = query.to, from > to {
+            throw .init(description: "from (\(ECRTime.format(from))) is after to (\(ECRTime.format(to)))")
+        }
+        if let text = parameters["status"] {
+            let names = SaleState.allCases.map(\.rawValue).joined(separator: ", ")
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            var states: [SaleState] = []
+            for part in parts {
+                guard let state = SaleState(rawValue: String(part)) else {
+                    throw .init(description: "status must be one or more of \(names), comma-separated; found \"\(part.prefix(32))\"")
+                }
+                if !states.contains(state) { states.append(state) }
+            }
+            query.states = states
+        }
+        if let reference = parameters["reference"] {
+            guard (1...64).contains(reference.count), reference.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw .init(description: "reference must be 1 to 64 printable characters, as given when the sale was started")
+            }
+            query.reference = reference
+        }
+        if let cursor = parameters["cursor"] {
+            guard let after = SaleListCursor.saleId(cursor) else {
+                throw .init(description: "cursor is not one this terminal gave out: pass nextCursor from the page before, unchanged")
+            }
+            query.after = after
+        }
+        return query
+    }
+
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        // Milliseconds, UTC: registers order and match sales by these times.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ECRTime.format(date))
+        }
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(status, ["error": message])
+    static func problem(_ status: HTTPResponse.Status, _ message: String, saleId: String? = nil) -> Response {
+        json(status, Problem(error: message, saleId: saleId))
     }
+}
+
+/// Every 4xx and 5xx answer: what went wrong in words, and the sale it is about when there is one
+/// (the open sale for "a sale is in progress", the sale whose refund is in flight).
+struct Problem: Encodable {
+    var error: String
+    var saleId: String?
+}
+
+/// One page of `GET /v1/sales`; `nextCursor` is there only when more sales follow.
+struct SaleList: Encodable {
+    var sales: [SaleView]
+    var nextCursor: String?
 }
 
 /// What the register sees of a sale: never the customer's whole code.
@@ -120,12 +215,14 @@ public struct SaleView: Codable, Sendable {
     /// The last transport problem with the host (for technicians), separate from `detail`.
     public var lastError: String?
     public var refundedAmount: Int, expiresAt: Date, createdAt: Date, updatedAt: Date
+    /// The amount of the refund being sent (state `refunding`); 0 when none is.
+    public var refundInFlight: Int
 
     public init(_ sale: Sale) {
         id = sale.id; status = sale.state.rawValue; amount = sale.amount; currency = sale.currency; mode = sale.mode.rawValue
         reference = sale.reference; wallet = sale.wallet; customerCode = sale.maskedCode; detail = sale.detail
         endReason = sale.endReason?.rawValue; cancelOverridden = sale.cancelOverridden; lastError = sale.lastError
-        refundedAmount = sale.refundedAmount; expiresAt = sale.expiresAt; createdAt = sale.createdAt; updatedAt = sale.updatedAt
+        refundedAmount = sale.refundedAmount; refundInFlight = sale.refundInFlight; expiresAt = sale.expiresAt; createdAt = sale.createdAt; updatedAt = sale.updatedAt
     }
 }
 
@@ -134,7 +231,7 @@ public struct SaleView: Codable, Sendable {
 /// {"error": …} form, so a register integrator always reads what went wrong.
 struct ProblemAnswers: RouterMiddleware {
     typealias Context = BasicRequestContext
-    static let endpoints = "POST /v1/sales, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/refunds, GET /v1/health"
+    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/refunds, GET /v1/health"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as HTTPError {

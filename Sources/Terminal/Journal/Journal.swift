@@ -109,6 +109,10 @@ public final class Journal: Sendable {
             try db.execute(sql: "ALTER TABLE sale DROP COLUMN acknowledged")
             try db.alter(table: "transition") { t in t.add(column: "kind", .text).notNull().defaults(to: "") }
         }
+        migrator.registerMigration("v3: indexes for the register's sale list (newest first, by reference)") { db in
+            try db.create(index: "sale_on_createdAt_id", on: "sale", columns: ["createdAt", "id"])
+            try db.create(index: "sale_on_reference", on: "sale", columns: ["reference"])
+        }
         return migrator
     }
 
@@ -175,4 +179,60 @@ public struct Transition: Codable, Sendable {
     /// The event's kind (`SaleEvent.Kind`), for rules and queries; `event` is the same in words.
     public var kind: String
     public var event: String
+}
+
+// MARK: the register's sale list (ECR `GET /v1/sales`)
+
+/// Which sales a register asks for: newest first, a page at a time.
+public struct SaleListQuery: Sendable, Equatable {
+    /// Created at or after this time.
+    public var from: Date?
+    /// Created before this time.
+    public var to: Date?
+    /// Any of these states; empty for every state.
+    public var states: [SaleState]
+    /// The register's own reference, exactly.
+    public var reference: String?
+    public var limit: Int
+    /// The id of the last sale of the page before: this page starts right after it.
+    public var after: String?
+
+    public init(from: Date? = nil, to: Date? = nil, states: [SaleState] = [], reference: String? = nil, limit: Int = 50, after: String? = nil) {
+        self.from = from; self.to = to; self.states = states; self.reference = reference; self.limit = limit; self.after = after
+    }
+}
+
+/// One page of the list, and whether more sales follow it.
+public struct SaleListPage: Sendable, Equatable {
+    public var sales: [Sale]
+    public var more: Bool
+}
+
+extension Journal {
+    /// The page's `after` sale is not in the journal (a cursor this terminal never gave out).
+    public struct UnknownCursor: Error, CustomStringConvertible {
+        public var saleId: String
+        public var description: String { "no sale \(saleId) to continue the list from" }
+    }
+
+    /// Sales newest first (creation time, then id, so a page boundary never splits or repeats a sale).
+    public func sales(_ query: SaleListQuery) throws -> SaleListPage {
+        try database.read { db in
+            var request = SaleRow.all()
+            if let from = query.from { request = request.filter(Column("createdAt") >= from) }
+            if let to = query.to { request = request.filter(Column("createdAt") < to) }
+            if !query.states.isEmpty { request = request.filter(query.states.map(\.rawValue).contains(Column("state"))) }
+            if let reference = query.reference { request = request.filter(Column("reference") == reference) }
+            if let after = query.after {
+                guard let anchor = try Row.fetchOne(db, sql: "SELECT createdAt, id FROM sale WHERE id = ?", arguments: [after]) else {
+                    throw UnknownCursor(saleId: after)
+                }
+                let createdAt: DatabaseValue = anchor["createdAt"]
+                request = request.filter(sql: "(createdAt, id) < (?, ?)", arguments: [createdAt, after])
+            }
+            let limit = max(1, query.limit)
+            let rows = try request.order(Column("createdAt").desc, Column("id").desc).limit(limit + 1).fetchAll(db)
+            return SaleListPage(sales: rows.prefix(limit).map(\.sale), more: rows.count > limit)
+        }
+    }
 }

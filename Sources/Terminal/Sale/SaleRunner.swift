@@ -275,3 +275,11 @@ extension Charge: HostResource {}
 extension Refund: HostResource {
     public var declineReason: String? { nil }
 }
+
+// MARK: read-only helpers for the ECR API
+
+extension SaleRunner {
+    /// The register's sale list, newest first, read from the journal (every transition is committed there before
+    /// memory changes, so open sales are listed as they stand).
+    public func sales(_ query: SaleListQuery) throws -> SaleListPage { try journal.sales(query) }
+}
