@@ -387,6 +387,7 @@ class Chaos:
         self.faults = 0
         self.refund_requests = 0
         self.sales_done = 0
+        self.durations = []
         self.stop_chaos = threading.Event()
         plan = random.Random(f"{self.seed}:plan")
         # Host restarts after these sale numbers; how long each stays down and whether it is a SIGKILL.
@@ -396,7 +397,8 @@ class Chaos:
             n += plan.randint(max(1, options.host_restart_every // 2), options.host_restart_every * 3 // 2)
             if n >= options.sales:
                 break
-            self.restart_at[n] = (plan.choice([0, 0, 0.3, 1, 2, 4]), plan.random() < 0.7)
+            # (seconds down, SIGKILL rather than SIGTERM, killed while requests hang after their commit)
+            self.restart_at[n] = (plan.choice([0, 0, 0.3, 1, 2, 4]), plan.random() < 0.7, plan.random() < 0.5)
         self.restart_due = []
 
     # -- setup
@@ -488,6 +490,7 @@ class Chaos:
             index = self.take_index()
             if index is None:
                 return
+            started = time.monotonic()
             try:
                 self.sale(terminal, index)
             except Failure as error:
@@ -495,6 +498,7 @@ class Chaos:
             with self.lock:
                 self.sales_done += 1
                 done = self.sales_done
+                self.durations.append(time.monotonic() - started)
             if done % self.o.progress == 0:
                 rate = done / max(0.001, time.monotonic() - self.sales_started)
                 log(f"{done}/{self.o.sales} sales, {rate:.2f}/s, kills={sum(t.kills for t in self.terminals)} "
@@ -508,7 +512,18 @@ class Chaos:
             with self.lock:
                 due = self.restart_due.pop(0) if self.restart_due else None
             if due:
-                down, hard = due
+                down, hard, in_flight = due
+                if in_flight:
+                    # Compound: the next money requests are committed, their answers held back, and the host dies
+                    # before it answers; it stays down long enough for the terminals' immediate retry to be refused.
+                    try:
+                        self.host.add_fault("latency=3000;after", "POST", None, 6)
+                        with self.lock:
+                            self.faults += 1
+                    except Failure:
+                        pass
+                    time.sleep(1.0)
+                    down = max(down, 1)
                 self.host.restart(down, hard)
 
     def fault(self, rng, sale_id, rec):
@@ -621,7 +636,7 @@ class Chaos:
         return None
 
     def play(self, t, rec, rng, scenario, sale_id):
-        delay = rng.choice([0, rng.uniform(0, 0.3), rng.uniform(0, 1.5)])
+        delay = rng.choice([0, rng.uniform(0, 0.3), rng.uniform(0, 1.0)])
         wallet_code = rng.choice(WALLET_CODES)[0]
         order_wallet = rng.choice(ORDER_WALLETS)
         if scenario in ("show-pay", "auto-pay"):
@@ -739,7 +754,9 @@ class Chaos:
         self.stop_chaos.set()
         chaos.join()
         self.sales_time = time.monotonic() - self.sales_started
-        log(f"{self.sales_done} sales in {self.sales_time:.0f} s ({self.sales_done / max(0.001, self.sales_time):.2f} sales/s); settling")
+        d = sorted(self.durations) or [0]
+        log(f"{self.sales_done} sales in {self.sales_time:.0f} s ({self.sales_done / max(0.001, self.sales_time):.2f} sales/s); "
+            f"a sale took p50 {d[len(d) // 2]:.2f} s, p95 {d[len(d) * 95 // 100]:.2f} s, max {d[-1]:.1f} s; settling")
         return self.settle_and_check()
 
     def settle_and_check(self):
@@ -901,7 +918,7 @@ def main():
     parser.add_argument("--bin", default=".build/debug", help="folder with qrpos and acquirer-sim (default .build/debug)")
     parser.add_argument("--sales", type=int, default=1000, help="sales to make (default 1000)")
     parser.add_argument("--seed", default="random", help="seed for every choice; 'random' picks one and prints it")
-    parser.add_argument("--terminals", type=int, default=4, help="terminals in parallel against one host (default 4)")
+    parser.add_argument("--terminals", type=int, default=8, help="terminals in parallel against one host (default 8)")
     parser.add_argument("--work", help="run folder (default: a new folder in the temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the run folder when the run passes")
     parser.add_argument("--code-lifetime", type=int, default=5, help="seconds a shown or awaited code lives (5 at least)")
