@@ -388,6 +388,7 @@ class Chaos:
         self.refund_requests = 0
         self.sales_done = 0
         self.durations = []
+        self.harness_errors = 0
         self.stop_chaos = threading.Event()
         plan = random.Random(f"{self.seed}:plan")
         # Host restarts after these sale numbers; how long each stays down and whether it is a SIGKILL.
@@ -495,6 +496,10 @@ class Chaos:
                 self.sale(terminal, index)
             except Failure as error:
                 log(f"{terminal.id} sale #{index}: {error}")
+            except Exception as error:  # a harness bug: say so, and go on with the next sale
+                log(f"{terminal.id} sale #{index}: harness error {type(error).__name__}: {error}")
+                with self.lock:
+                    self.harness_errors += 1
             with self.lock:
                 self.sales_done += 1
                 done = self.sales_done
@@ -860,7 +865,9 @@ class Chaos:
             print(block, flush=True)
         if len(details) > self.o.details:
             log(f"({len(details) - self.o.details} more failing sales not shown; --details N shows more)")
-        bad = sum(len(v) for v in failures.values())
+        bad = sum(len(v) for v in failures.values()) + self.harness_errors
+        if self.harness_errors:
+            log(f"{self.harness_errors} sale(s) ended in a harness error (see above): the run does not count as a pass")
         rate = self.sales_done / max(0.001, self.sales_time)
         summary = (f"chaos: seed={self.seed} sales={len(views)} " + " ".join(f"{k}={v}" for k, v in counts.items())
                    + f" refunds={self.refund_requests} kills={sum(t.kills for t in self.terminals)} host-restarts={self.host.restarts}"
