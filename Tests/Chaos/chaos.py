@@ -905,6 +905,13 @@ class Chaos:
                 lines.append(f"  journal: {at} {before or '-'} -> {after}: {event}")
         except sqlite3.Error as error:
             lines.append(f"  journal: unreadable ({error})")
+        # The terminal's log lines that name the sale (retries and outcomes the journal does not keep).
+        try:
+            with open(terminal.folder / "qrpos.log", errors="replace") as log_file:
+                named = [line.rstrip() for line in log_file if sale_id in line]
+            lines += [f"  log: {line}" for line in named[-12:]]
+        except OSError:
+            pass
         if rec:
             lines.append(f"  harness: sale #{rec.index} scenario={rec.scenario} mode={rec.mode} amount={rec.amount}")
             lines += [f"  harness: {e}" for e in rec.events]
