@@ -12,7 +12,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract
+.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -38,6 +38,7 @@ debug: deps
 test: deps
 	$(SWIFT) build --build-tests $(NOTTY)
 	$(SWIFT) test --skip-build --no-parallel
+	python3 Tests/Chaos/chaos.py --bin .build/debug --sales $(CHAOS_TEST_SALES) --seed $(CHAOS_TEST_SEED)
 	$(MAKE) --no-print-directory ecr-contract
 	$(MAKE) --no-print-directory vm-test
 
@@ -63,6 +64,20 @@ ecr-contract: deps
 	$(SWIFT) build --product qrpos $(NOTTY)
 	$(SWIFT) build --product acquirer-sim $(NOTTY)
 	BIN=.build/debug ./Tests/ECRContract/run.sh
+
+# The chaos test (Tests/Chaos/chaos.py): several `qrpos run` terminals against one `acquirer-sim`, as processes,
+# SALES sales in every mode with faults on both sides of the commit, SIGKILLs and host restarts; every sale is
+# checked against the host's ledger. SEED=N replays a run (the seed is printed); BIN=DIR tests other binaries
+# (default: the debug build, built first). `make test` runs CHAOS_TEST_SALES sales with a fixed seed.
+SALES            ?= 10000
+SEED             ?= random
+BIN              ?= .build/debug
+CHAOS_TEST_SALES ?= 300
+CHAOS_TEST_SEED  ?= 1
+chaos: deps
+	$(SWIFT) build --product qrpos $(NOTTY)
+	$(SWIFT) build --product acquirer-sim $(NOTTY)
+	python3 Tests/Chaos/chaos.py --bin $(BIN) --sales $(SALES) --seed $(SEED)
 
 # The terminal on the simulated board with the acquirer simulator (auto-pay after 3 s); state in .run/.
 run: deps
