@@ -30,7 +30,7 @@ public enum CaptureOutcome: Equatable, Sendable {
 
 /// Where shoppers' codes come from. One file per backend: V4L2 (live cameras), image files (the simulated board).
 public protocol Camera: AnyObject {
-    /// "v4l2 /dev/video0 uvcvideo GREY 1280x720", for logs and `qrpos selftest`.
+    /// "v4l2 /dev/video0 uvcvideo GREY 1280x720", for logs and health (`GET /v1/health`).
     var description: String { get }
     /// Waits up to `timeoutMilliseconds` for the next frame and lends it to `handle`.
     func capture(timeoutMilliseconds: Int, _ handle: (LumaFrame) -> Void) throws(DeviceError) -> CaptureOutcome

@@ -11,7 +11,7 @@ public struct Frame: Sendable {
 
 /// Where the counter screen goes. One file per backend: DRM/KMS, fbdev, PNG, terminal preview.
 public protocol Display: AnyObject {
-    /// "drm /dev/dri/card0 HDMI-A-1 1920x1080@60", for logs and `qrpos selftest`.
+    /// "drm /dev/dri/card0 HDMI-A-1 1920x1080@60", for logs and health (`GET /v1/health`).
     var description: String { get }
     /// Physical pixels of the panel.
     var width: Int { get }

@@ -1,6 +1,6 @@
 /// The terminal's status lights. One file per backend: libgpiod (GPIO lines), the sysfs LED class, simulated.
 public protocol Lights: AnyObject {
-    /// "gpiod gpio-sim.0-node0 green=led-green amber=led-amber red=led-red", for logs and `qrpos selftest`.
+    /// "gpiod gpio-sim.0-node0 green=led-green amber=led-amber red=led-red", for logs and health (`GET /v1/health`).
     var description: String { get }
     /// The board's lights by colour name ("green", "amber", "red"), in board order.
     var names: [String] { get }

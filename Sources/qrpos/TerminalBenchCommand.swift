@@ -4,7 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// `qrpos bench terminal`: a register's view of a running `qrpos run` — sale round trips over the ECR
+/// `qrpos bench-terminal`: a register's view of a running `qrpos run` — sale round trips over the ECR
 /// API (with the simulator paying at once), and the terminal's resident memory before and after.
 struct TerminalBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench-terminal",
