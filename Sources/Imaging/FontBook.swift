@@ -32,17 +32,16 @@ public final class FontBook {
     private var faces: [String: Face] = [:]          // by path#index
     private var byLanguage: [String: Face] = [:]
 
-    /// Fontconfig language tags for our UI languages.
-    static let fontconfigLanguage = ["ja": "ja", "en": "en", "zh-Hans": "zh-cn", "zh-Hant": "zh-tw", "ko": "ko"]
-    /// Family preferred per language: Noto Sans CJK carries Latin too, so English looks the same on every screen.
-    static let family = ["ja": "Noto Sans CJK JP", "zh-Hans": "Noto Sans CJK SC", "zh-Hant": "Noto Sans CJK TC", "ko": "Noto Sans CJK KR", "en": "Noto Sans CJK JP"]
+    /// Each language's fontconfig tag and preferred family (Assets/languages.toml).
+    private let languages: Languages
 
-    public init() throws(Failure) {
+    public init(languages: Languages) throws(Failure) {
+        self.languages = languages
         var lib: FT_Library?
         let error = FT_Init_FreeType(&lib)
         guard error == 0, let lib else { throw .freetype(error) }
         library = lib
-        for language in ["ja", "en", "zh-Hans", "zh-Hant", "ko"] { _ = try face(for: language) }
+        for language in languages.ids { _ = try face(for: language) }
     }
 
     deinit {
@@ -51,11 +50,12 @@ public final class FontBook {
     }
 
     /// Asks fontconfig for the best bold sans face for a language; the file and face index come back.
-    static func locate(language: String, weight: Int32 = 200) -> (path: String, index: Int32)? {
+    func locate(language: String, weight: Int32 = 200) -> (path: String, index: Int32)? {
+        let entry = languages.language(language)
         guard let pattern = FcPatternCreate() else { return nil }
         defer { FcPatternDestroy(pattern) }
-        _ = FcPatternAddString(pattern, "family", family[language] ?? "Noto Sans CJK JP")
-        _ = FcPatternAddString(pattern, "lang", fontconfigLanguage[language] ?? language)
+        _ = FcPatternAddString(pattern, "family", entry?.family ?? "Noto Sans CJK JP")
+        _ = FcPatternAddString(pattern, "lang", entry?.fontconfig ?? language)
         _ = FcPatternAddInteger(pattern, "weight", weight)
         FcConfigSubstitute(nil, pattern, FcMatchPattern)
         FcDefaultSubstitute(pattern)
@@ -71,7 +71,7 @@ public final class FontBook {
 
     func face(for language: String) throws(Failure) -> Face {
         if let face = byLanguage[language] { return face }
-        guard let (path, index) = Self.locate(language: language) else { throw .noFont(language) }
+        guard let (path, index) = locate(language: language) else { throw .noFont(language) }
         let key = "\(path)#\(index)"
         if let face = faces[key] { byLanguage[language] = face; return face }
         var ftFace: FT_Face?

@@ -28,11 +28,15 @@ enum Assets {
 }
 
 extension Assets {
+    static func languages() throws -> Languages {
+        do { return try CounterAssets.languages() } catch { throw Failure(error.description) }
+    }
+
     static func strings() throws -> UIStrings {
-        do { return try CounterAssets.strings() } catch { throw Failure(error.description) }
+        do { return try CounterAssets.strings(languages()) } catch let error as Failure { throw error } catch { throw Failure("\(error)") }
     }
 
     static func fonts() throws -> FontBook {
-        do { return try CounterAssets.fonts() } catch { throw Failure(error.description) }
+        do { return try CounterAssets.fonts(languages()) } catch let error as Failure { throw error } catch { throw Failure("\(error)") }
     }
 }

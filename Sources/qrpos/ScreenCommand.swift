@@ -33,10 +33,7 @@ struct ScreenCommand: ParsableCommand {
         guard parsedSize != nil else { throw ValidationError("--size is WxH between 320 and 3840 pixels a side, e.g. 1280x720") }
         guard png != nil || display != nil else { throw ValidationError("give --png FILE or --display drm|fbdev|terminal") }
         if let display, DisplayChoice.Backend(rawValue: display) == nil { throw ValidationError("--display takes drm, fbdev or terminal") }
-        let languages = lang.split(separator: ",").map(String.init)
-        guard !languages.isEmpty, languages.allSatisfy(UIStrings.languages.contains) else {
-            throw ValidationError("--lang takes a comma list of \(UIStrings.languages.joined(separator: ", "))")
-        }
+        guard !lang.split(separator: ",").isEmpty else { throw ValidationError("--lang takes a comma list of languages, e.g. ja,en") }
         guard amount >= 0, amount < 10_000_000_000 else { throw ValidationError("--amount must be 0 to 9,999,999,999") }
     }
 
@@ -62,6 +59,9 @@ struct ScreenCommand: ParsableCommand {
         }
         let painter = ScreenPainter(fonts: try Assets.fonts())
         let strings = try Assets.strings()
+        guard languages.allSatisfy(strings.languages.contains) else {
+            throw ValidationError("--lang takes a comma list of \(strings.languages.joined(separator: ", ")) (Assets/languages.toml)")
+        }
         if let png {
             let (w, h) = parsedSize!
             let frame = try render(painter, content, strings, width: w, height: h)

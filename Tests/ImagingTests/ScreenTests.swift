@@ -6,9 +6,13 @@ import Testing
 /// Every screen at every panel size the boards use, drawn with the real fonts and read back with zbar.
 @Suite(.serialized) struct ScreenTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let strings = try! UIStrings(folder: root.appendingPathComponent("Assets/strings").path) { try String(contentsOfFile: $0, encoding: .utf8) }
+    static let languages = try! Languages(toml: String(contentsOfFile: root.appendingPathComponent("Assets/languages.toml").path, encoding: .utf8),
+                                          file: "Assets/languages.toml")
+    static let strings = try! UIStrings(folder: root.appendingPathComponent("Assets/strings").path, languages: languages.ids) {
+        try String(contentsOfFile: $0, encoding: .utf8)
+    }
     // FreeType faces are single-threaded; the suite is serialized.
-    nonisolated(unsafe) static let painter = ScreenPainter(fonts: try! FontBook())
+    nonisolated(unsafe) static let painter = ScreenPainter(fonts: try! FontBook(languages: languages))
     static let sizes = [(480, 320), (800, 480), (1024, 600), (1280, 720), (1920, 1080), (720, 1280)]
 
     static let payload = try! JPQRScheme().build(PaymentRequest(
@@ -47,7 +51,7 @@ import Testing
             #expect(shown.contains(Self.strings.text("code_merchant", "zh-Hans")) && shown.contains(Self.strings.text("code_merchant", "ja")))
             for text in drawn.texts { #expect(text.item.box.contains(text.inked), "\(w)x\(h): \"\(text.shown)\" left its box") }
         }
-        for language in UIStrings.languages {
+        for language in Self.strings.languages {
             for key in ["code_merchant", "code_not_accepted", "amount_over_limit"] { #expect(Self.strings.has(key, language), "\(key) in \(language)") }
         }
     }

@@ -13,7 +13,8 @@ import Testing
 struct CounterViewTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let registry = try! Installation.registry(repository.path + "/Assets/wallets.toml")
-    static let view = CounterView(merchantName: "麺処", acceptedWallets: ["paypay", "alipay"], currency: "JPY", registry: registry)
+    static let languages = try! Languages(toml: String(contentsOfFile: repository.path + "/Assets/languages.toml", encoding: .utf8), file: "languages.toml")
+    static let view = CounterView(merchantName: "麺処", acceptedWallets: ["paypay", "alipay"], currency: "JPY", registry: registry, languages: languages)
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func sale(_ state: SaleState, mode: SaleMode = .show, wallet: String? = nil, id: String = "S1", at created: Date = t0) -> Sale {
@@ -92,6 +93,7 @@ struct CounterViewTests {
         #expect(Self.view.languages(for: nil) == ["ja", "en"])
         #expect(Self.view.languages(for: "wechatpay") == ["ja", "en", "zh-Hans"])
         #expect(Self.view.languages(for: "paypay") == ["ja", "en"])
+        #expect(Self.view.languages(for: "alipayhk") == ["ja", "en", "zh-Hant"] || Self.registry.entry("alipayhk") == nil)
     }
 
     @Test func keypadEditingAndItsLimits() {

@@ -1,17 +1,19 @@
 import Foundation
 import PaymentCodes
 
-/// The words on the screens, one TOML file per language in `Assets/strings/` (ja, en, zh-Hans, zh-Hant, ko).
+/// The words on the screens, one TOML file per language in `Assets/strings/` (the languages of Assets/languages.toml).
 public struct UIStrings: Sendable {
-    public static let languages = ["ja", "en", "zh-Hans", "zh-Hant", "ko"]
+    /// The languages there are words for, in the order of Assets/languages.toml.
+    public let languages: [String]
     private var table: [String: [String: String]]
 
-    public init(tables: [String: [String: String]]) { table = tables }
+    public init(tables: [String: [String: String]]) { table = tables; languages = tables.keys.sorted() }
 
     /// Reads `<folder>/<language>.toml` for every language; a missing or broken file is an error naming it.
-    public init(folder: String, read: (String) throws -> String) throws {
+    public init(folder: String, languages: [String], read: (String) throws -> String) throws {
         table = [:]
-        for language in Self.languages {
+        self.languages = languages
+        for language in languages {
             let path = "\(folder)/\(language).toml"
             do {
                 table[language] = try TOMLText.decode([String: String].self, from: read(path), file: path)

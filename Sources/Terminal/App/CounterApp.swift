@@ -152,9 +152,11 @@ final class Assembly: @unchecked Sendable {
             return TerminalDisplay(width: max(320, t.columns * 8), height: max(320, t.rows * 16), clearsScreen: true)
         }() : nil
         health = HealthBoard(["display": .ok(display.description), "camera": .absent, "lights": .absent])
+        let languages: Languages
         do {
-            presenter = ScreenPresenter(display: display, preview: preview, fonts: try CounterAssets.fonts(), strings: try CounterAssets.strings(),
-                                        rotation: board.rotation, logger: logger)
+            languages = try CounterAssets.languages()
+            presenter = ScreenPresenter(display: display, preview: preview, fonts: try CounterAssets.fonts(languages),
+                                        strings: try CounterAssets.strings(languages), rotation: board.rotation, logger: logger)
         } catch { throw StartFailure(error.description) }
 
         // Camera and lights as the board file names them; a board without them still takes shown-code sales.
@@ -188,7 +190,7 @@ final class Assembly: @unchecked Sendable {
             keypad = nil
         }
         let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
-                               acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry)
+                               acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
                                 lights: { [statusLights] signal in statusLights?.show(signal) }),
                           logger: logger)

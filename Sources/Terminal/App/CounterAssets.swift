@@ -4,16 +4,26 @@ import Installation
 
 /// The screen texts and fonts the counter draws with, found through `Installation`.
 public enum CounterAssets {
-    public static func strings() throws(InstallationError) -> UIStrings {
+    /// The languages the counter speaks (Assets/languages.toml).
+    public static func languages() throws(InstallationError) -> Languages {
+        guard let path = Installation.locate("Assets/languages.toml") else {
+            throw InstallationError("the language list Assets/languages.toml was not found (set QRPOS_HOME)")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw InstallationError("cannot read \(path): \(error.localizedDescription)") }
+        do { return try Languages(toml: text, file: path) } catch { throw InstallationError(error.description) }
+    }
+
+    public static func strings(_ languages: Languages) throws(InstallationError) -> UIStrings {
         guard let folder = Installation.locate("Assets/strings") else {
             throw InstallationError("the screen texts Assets/strings/ were not found (set QRPOS_HOME)")
         }
-        do { return try UIStrings(folder: folder) { try String(contentsOfFile: $0, encoding: .utf8) } } catch {
+        do { return try UIStrings(folder: folder, languages: languages.ids) { try String(contentsOfFile: $0, encoding: .utf8) } } catch {
             throw InstallationError("\(folder): \(error)")
         }
     }
 
-    public static func fonts() throws(InstallationError) -> FontBook {
-        do { return try FontBook() } catch { throw InstallationError(error.description) }
+    public static func fonts(_ languages: Languages) throws(InstallationError) -> FontBook {
+        do { return try FontBook(languages: languages) } catch { throw InstallationError(error.description) }
     }
 }

@@ -105,11 +105,15 @@ public struct CounterView: Sendable {
     public var acceptedWallets: [String]
     public var currency: String
     public var registry: WalletRegistry
+    /// The languages the counter speaks, and whose wallets bring which (Assets/languages.toml).
+    public var languages: Languages
     /// Seconds a result screen (paid, declined…) stays before idle returns.
     public var resultHold: TimeInterval = 6
 
-    public init(merchantName: String, acceptedWallets: [String], currency: String, registry: WalletRegistry, resultHold: TimeInterval = 6) {
+    public init(merchantName: String, acceptedWallets: [String], currency: String, registry: WalletRegistry, languages: Languages,
+                resultHold: TimeInterval = 6) {
         self.merchantName = merchantName; self.acceptedWallets = acceptedWallets; self.currency = currency; self.registry = registry
+        self.languages = languages
         self.resultHold = resultHold
     }
 
@@ -121,12 +125,11 @@ public struct CounterView: Sendable {
 
     /// The shopper's languages: Japanese and English for the cashier, and the wallet's home language once known.
     public func languages(for wallet: String?) -> [String] {
-        guard let language = wallet.flatMap({ registry.entry($0)?.country }).flatMap({ Self.homeLanguage[$0] }) else { return ["ja", "en"] }
-        return ["ja", "en", language]
+        let cashier = ["ja", "en"]
+        guard let language = wallet.flatMap({ registry.entry($0)?.country }).flatMap(languages.home(of:)),
+              !cashier.contains(language) else { return cashier }
+        return cashier + [language]
     }
-
-    /// Countries whose wallets bring a language of their own on the screens (the strings in Assets/strings).
-    static let homeLanguage: [String: String] = ["CN": "zh-Hans", "HK": "zh-Hant", "TW": "zh-Hant", "MO": "zh-Hant", "KR": "ko"]
 
     func content(_ state: CounterState, now: Date) -> ScreenContent {
         let sale = state.current ?? state.lastResult
