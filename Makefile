@@ -12,7 +12,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test
+.PHONY: deps build debug test bench run clean screenshots vm-test fuzz
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -36,6 +36,7 @@ debug: deps
 test: deps
 	$(SWIFT) build --build-tests $(NOTTY)
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	$(MAKE) --no-print-directory vm-test
 
 bench: deps
@@ -44,6 +45,19 @@ bench: deps
 	$(SWIFT) build -c release --product acquirer-sim $(NOTTY)
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 	BIN=$(RELEASE_BIN) ./Board/sim/bench.sh
+
+# libFuzzer targets for every parser of outside input (Fuzz/, README "Fuzzing"): its own package, never part of
+# the root build, with ASan and libFuzzer in .build-fuzz/. `-c debug` keeps toml++'s assertions on (no NDEBUG),
+# `-O` makes the Swift code fast enough to fuzz. Corpora grow in .build-fuzz/corpus/; a crash fails the target
+# and names the input that reproduces it (.build-fuzz/artifacts/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzMerchantCode FuzzClassifier FuzzTOML FuzzSaleRequest FuzzAcquirerAnswer
+FUZZ_BUILD   := .build-fuzz
+fuzz: deps
+	$(SWIFT) build --package-path Fuzz -c debug --scratch-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -O -Xcxx -O1 $(NOTTY) | grep -v 'Cannot export local symbol'
+	python3 Fuzz/seeds.py $(FUZZ_BUILD)/seeds
+	@status=0; for t in $(FUZZ_TARGETS); do Fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_SECONDS) || status=1; done; exit $$status
 
 # The virtual board (Board/qemu-x86_64): the device backends against real kernel drivers (bochs DRM and
 # fbdev, vivid, gpio-sim) in Debian's kernel under QEMU, with the host's debug build. Fetches and caches the
