@@ -20,6 +20,10 @@ struct ClientRulesTests {
         let refusal: AcquirerOutcome<Charge> = AnswerReading.read(status: 409, body: Data(#"{"error":"idempotency_conflict","message":"m"}"#.utf8))
         guard case let .refused(r) = refusal else { Issue.record("\(refusal)"); return }
         #expect(r.status == 409 && r.code == "idempotency_conflict")
+        // Found by fuzzing (FuzzAcquirerAnswer): an empty error code is replaced by the status, the message kept.
+        let unnamed: AcquirerOutcome<Charge> = AnswerReading.read(status: 400, body: Data(#"{"error": "", "message": "> 0"}"#.utf8))
+        guard case let .refused(nameless) = unnamed else { Issue.record("\(unnamed)"); return }
+        #expect(nameless.code == "http_400" && nameless.message == "> 0")
         let failed: AcquirerOutcome<Charge> = AnswerReading.read(status: 503, body: Data())
         guard case let .unknown(u) = failed else { Issue.record("\(failed)"); return }
         #expect(u.cause == .serverError)
