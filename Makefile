@@ -84,4 +84,4 @@ screenshots: build
 	$(RELEASE_BIN)/qrpos screen test-pattern --size 1280x720 --png Docs/screenshots/test-pattern-1280x720.png > /dev/null
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
