@@ -12,7 +12,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos
+.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -38,6 +38,7 @@ debug: deps
 test: deps
 	$(SWIFT) build --build-tests $(NOTTY)
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	python3 Tests/Chaos/chaos.py --bin .build/debug --sales $(CHAOS_TEST_SALES) --seed $(CHAOS_TEST_SEED)
 	$(MAKE) --no-print-directory ecr-contract
 	$(MAKE) --no-print-directory vm-test
@@ -48,6 +49,19 @@ bench: deps
 	$(SWIFT) build -c release --product acquirer-sim $(NOTTY)
 	$(RELEASE_BIN)/acquirer-sim bench --sales 1000
 	BIN=$(RELEASE_BIN) ./Board/sim/bench.sh
+
+# libFuzzer targets for every parser of outside input (Fuzz/, README "Fuzzing"): its own package, never part of
+# the root build, with ASan and libFuzzer in .build-fuzz/. `-c debug` keeps toml++'s assertions on (no NDEBUG),
+# `-O` makes the Swift code fast enough to fuzz. Corpora grow in .build-fuzz/corpus/; a crash fails the target
+# and names the input that reproduces it (.build-fuzz/artifacts/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzMerchantCode FuzzClassifier FuzzTOML FuzzSaleRequest FuzzAcquirerAnswer
+FUZZ_BUILD   := .build-fuzz
+fuzz: deps
+	$(SWIFT) build --package-path Fuzz -c debug --scratch-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -O -Xcxx -O1 $(NOTTY) | grep -v 'Cannot export local symbol'
+	python3 Fuzz/seeds.py $(FUZZ_BUILD)/seeds
+	@status=0; for t in $(FUZZ_TARGETS); do Fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_SECONDS) || status=1; done; exit $$status
 
 # The virtual board (Board/qemu-x86_64): the device backends against real kernel drivers (bochs DRM and
 # fbdev, vivid, gpio-sim) in Debian's kernel under QEMU, with the host's debug build. Fetches and caches the
@@ -95,4 +109,4 @@ screenshots: build
 	$(RELEASE_BIN)/qrpos screen test-pattern --size 1280x720 --png Docs/screenshots/test-pattern-1280x720.png > /dev/null
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

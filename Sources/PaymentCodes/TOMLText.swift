@@ -83,8 +83,9 @@ public enum TOMLText {
 ///   U+0085, U+2028, U+2029 (`["paypay", }`, `[` newline `}`);
 /// - `parse_time`: `is_decimal_digit(*cp)`, from a value that is a valid date followed by `T` or `t` and then
 ///   not a digit, with a ':' later in the value (`1979-05-27TD7:32:00Z`, `2000-01-01T:`);
-/// - `parse_value` (its scan): `!is_value_terminator(*cp)`, from a date, a space, one digit and then a blank,
-///   a line break, `]`, `}`, `,` or `#` (`d = 1979-05-27 0` at the end of a line).
+/// - `parse_value` (its scan): `!is_value_terminator(*cp)`, from a value starting with a digit whose first ten
+///   characters other than `_` have `-` 5th and 8th, a space, one digit and then a blank, a line break, `]`, `}`,
+///   `,` or `#` (`d = 1979-05-27 0` at the end of a line; `a=1979-05-2w 2 `, found by fuzzing the guard).
 public enum TOMLGuard {
     public struct Refusal: Equatable, Sendable {
         public var line: Int, column: Int, reason: String
@@ -223,8 +224,8 @@ public enum TOMLGuard {
             return refuse("the file ends inside a table header")
         }
 
-        /// A value starting `YYYY-MM-DDT` must have a digit after the T, and `YYYY-MM-DD D` a second digit
-        /// (toml++ asserts both).
+        /// A value starting `YYYY-MM-DDT` must have a digit after the T, and one looking like `YYYY-MM-DD D` a
+        /// second digit (toml++ asserts both).
         func checkDateTime() -> Refusal? {
             func digit(_ n: Int) -> Bool { at(n).map { ("0"..."9").contains($0) } ?? false }
             guard digit(0), digit(1), digit(2), digit(3), at(4) == "-", digit(5), digit(6), at(7) == "-", digit(8), digit(9),
@@ -234,11 +235,27 @@ public enum TOMLGuard {
                 advance(11)
                 return refuse("a date-time needs the time right after '\(Character(t))' (e.g. 1979-05-27T07:32:00), found \(found)")
             }
-            if t == " ", digit(11), let next = at(12), !("0"..."9").contains(next) {
-                advance(12)
-                return refuse("a date and time need a two-digit hour (e.g. 1979-05-27 07:32:00), found \(shown(next))")
-            }
             return nil
+        }
+
+        /// toml++ reads a value starting with a digit up to a blank, a line break, `]`, `}`, `,` or `#`, skipping `_`;
+        /// when ten characters with `-` 5th and 8th are followed by a space it looks for a time, and one digit then a
+        /// terminator reaches an assertion. Not only dates: `1979-05-2w 2`, `19_79-05-27 0`. No valid TOML has a
+        /// value, a space and a lone digit (a time after a date has two), so that shape is refused.
+        func checkSpacedTime() -> Refusal? {
+            guard let first = at(0), ("0"..."9").contains(first) else { return nil }
+            var length = 0
+            var counted: [Unicode.Scalar] = []
+            while let c = at(length), ![" ", "\t", "\n", "\r", "]", "}", ",", "#"].contains(c) {
+                if c != "_" { counted.append(c) }
+                length += 1
+            }
+            guard counted.count == 10, counted[4] == "-", counted[7] == "-", at(length) == " ",
+                  let hour = at(length + 1), ("0"..."9").contains(hour) else { return nil }
+            if let next = at(length + 2), ("0"..."9").contains(next) { return nil }
+            let found = at(length + 2).map(shown) ?? "the end of the file"
+            advance(length + 2)
+            return refuse("a date and time need a two-digit hour (e.g. 1979-05-27 07:32:00), found \(found)")
         }
 
         while i < s.count {
@@ -260,7 +277,7 @@ public enum TOMLGuard {
                 }
                 continue
             }
-            if expecting == .element || expecting == .value, let problem = checkDateTime() { return problem }
+            if expecting == .element || expecting == .value, let problem = checkDateTime() ?? checkSpacedTime() { return problem }
             if expecting == .element, c == "}" {
                 let open = stack.last!
                 return refuse("expected a value or ']' here, found '}' (the array opened at line \(open.line), column \(open.column) is not closed)")

@@ -20,6 +20,10 @@ struct ClientRulesTests {
         let refusal: AcquirerOutcome<Charge> = AnswerReading.read(status: 409, body: Data(#"{"error":"idempotency_conflict","message":"m"}"#.utf8))
         guard case let .refused(r) = refusal else { Issue.record("\(refusal)"); return }
         #expect(r.status == 409 && r.code == "idempotency_conflict")
+        // Found by fuzzing (FuzzAcquirerAnswer): an empty error code is replaced by the status, the message kept.
+        let unnamed: AcquirerOutcome<Charge> = AnswerReading.read(status: 400, body: Data(#"{"error": "", "message": "> 0"}"#.utf8))
+        guard case let .refused(nameless) = unnamed else { Issue.record("\(unnamed)"); return }
+        #expect(nameless.code == "http_400" && nameless.message == "> 0")
         let failed: AcquirerOutcome<Charge> = AnswerReading.read(status: 503, body: Data())
         guard case let .unknown(u) = failed else { Issue.record("\(failed)"); return }
         #expect(u.cause == .serverError)
@@ -75,6 +79,22 @@ struct ClientRulesTests {
     @Test func clockOffsetIsMeasuredFromTheMiddleOfTheRoundTrip() {
         let sent = now, received = now.addingTimeInterval(0.2)
         #expect(abs(ClockOffset.estimate(sentAt: sent, receivedAt: received, hostTime: now.addingTimeInterval(30.1)) - 30) < 1e-9)
+    }
+
+    /// Found by fuzzing `AnswerReading` (Fuzz/, FuzzAcquirerAnswer): a time read from the host and written again
+    /// moved a millisecond earlier for half of all millisecond values (the formatter truncated 30.00199… to .001).
+    @Test func hostTimesAreWrittenBackAsTheyWereRead() throws {
+        for text in (0..<1000).map({ String(format: "2026-11-21T10:15:30.%03dZ", $0) }) + ["2387-11-21T10:15:30.123Z", "1969-12-31T23:59:59.999Z"] {
+            let date = try #require(WireFormat.date(text))
+            #expect(WireFormat.timestamp(date) == text)
+        }
+        #expect(WireFormat.timestamp(Date(timeIntervalSince1970: 1_750_000_000.9996)) == "2025-06-15T15:06:41.000Z")
+        // The fuzzer's input: a refund read, written, read and written again is the same bytes.
+        let body = Data(#"{"amount": 500, "createdAt": "2387-11-21T10:15:30.123Z", "currency": "JPY", "paymentId": "S-1", "reason": "x", "refundId": "S-1-r0", "status": "refunded"}"#.utf8)
+        guard case let .done(refund) = AnswerReading.read(status: 201, body: body) as AcquirerOutcome<Refund> else { Issue.record("not read"); return }
+        let written = try WireFormat.encoder().encode(refund)
+        #expect(try WireFormat.encoder().encode(WireFormat.decoder().decode(Refund.self, from: written)) == written)
+        #expect(String(decoding: written, as: UTF8.self).contains(#""createdAt":"2387-11-21T10:15:30.123Z""#))
     }
 
     @Test func requestTimesSurviveTheWire() throws {

@@ -35,6 +35,11 @@ import Testing
         ("m = { at = 2000-01-01T: }", 1, 23, "date-time"),
         ("d = 1979-05-27 0\n", 1, 17, "two-digit hour"),
         ("d = [1979-05-27 0]", 1, 18, "two-digit hour"),
+        // Found by fuzzing TOMLText (Fuzz/, FuzzTOML): not a date, but ten characters toml++ takes for one.
+        ("a=1979-05-2w 2 ", 1, 15, "two-digit hour"),
+        ("a = 19_79-05-27 0\n", 1, 18, "two-digit hour"),
+        ("a = [0,1979-05-2w 2 = [0,1979-05-2w 2--------0{5-005-0", 1, 20, "two-digit hour"),
+        ("d = 1979-05-27 0", 1, 17, "found the end of the file"),
     ]
 
     @Test(arguments: aborting.indices)

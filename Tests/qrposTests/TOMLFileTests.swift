@@ -26,6 +26,7 @@ struct TOMLFileTests {
         ("[ストア]\n", "line 1, column 2", "must be quoted: [\"ストア\"]"),
         ("[[wallet]]\nid = \"x\"\nmodes = [\"merchant-presented\", }\n", "line 3, column 32", "found '}'"),
         ("[[wallet]]\nid = \"x\"\0\n[}", "line 2, column 9", "NUL"),
+        ("[[wallet]]\nid = \"x\"\nd = 1979-05-2w 2 \n", "line 3, column 17", "two-digit hour"), // found by FuzzTOML
     ])
     func decodeWithABrokenRegistry(text: String, place: String, reason: String) throws {
         let registry = try write("registry-\(UUID().uuidString).toml", text)

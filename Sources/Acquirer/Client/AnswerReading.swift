@@ -11,7 +11,9 @@ enum AnswerReading {
             }
         case 400..<500:
             let error = try? WireFormat.decoder().decode(HostErrorBody.self, from: body)
-            return .refused(HostRefusal(status: status, code: error?.error ?? "http_\(status)",
+            // Programs match on the code: an empty one (`"error": ""`, found by fuzzing) is no code at all.
+            let code = error.map(\.error).flatMap { $0.isEmpty ? nil : $0 } ?? "http_\(status)"
+            return .refused(HostRefusal(status: status, code: code,
                                         message: error?.message ?? String(decoding: body.prefix(200), as: UTF8.self)))
         default:
             return .unknown(.init(.serverError, "HTTP \(status)"))

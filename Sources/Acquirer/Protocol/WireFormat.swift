@@ -32,8 +32,14 @@ public enum WireFormat {
         return decoder
     }
 
+    /// ISO 8601 in UTC to the nearest millisecond ("2026-11-21T10:15:30.002Z").
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // The formatter truncates the binary fraction: "…30.002Z" reads as 30.00199…, which it wrote back as
+        // "…30.001Z", so half of all times lost a millisecond at each read and write (found by fuzzing).
+        let millis = (date.timeIntervalSinceReferenceDate * 1000).rounded()
+        let seconds = (millis / 1000).rounded(.down)
+        let whole = Date(timeIntervalSinceReferenceDate: seconds).formatted(Date.ISO8601FormatStyle())
+        return "\(whole.dropLast()).\(String(1000 + Int(millis - seconds * 1000)).dropFirst())Z"
     }
 
     public static func date(_ text: String) -> Date? {
