@@ -22,7 +22,7 @@ import Testing
     @Test func shownCodePaidByTheShopper() async throws {
         try await Self.withShop { shop in
             let id = try await shop.sale(1200)
-            let (status, paid) = try await shop.simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"paypay\"}")
+            let (status, paid) = try await shop.shopperPays(id)
             #expect(status == 200, "\(paid)")
             #expect(try await shop.finalStatus(id) == "paid")
             let ledger = try await shop.ledger()
@@ -39,7 +39,7 @@ import Testing
             #expect((health["camera"] as? [String: Any])?["status"] as? String == "absent")
             #expect((health["lights"] as? [String: Any])?["status"] as? String == "absent")
             let id = try await shop.sale(800)
-            #expect(try await shop.simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"paypay\"}").0 == 200)
+            #expect(try await shop.shopperPays(id).0 == 200)
             #expect(try await shop.finalStatus(id) == "paid")
         }
     }
@@ -49,7 +49,7 @@ import Testing
     @Test func aRefundOfAnEarlierSaleDoesNotCloseTheCameraForTheSaleWaitingForACode() async throws {
         try await Self.withShop(acquirer: ["--wallet", "paypay=confirm:2"]) { shop in
             let first = try await shop.sale(1000)
-            #expect(try await shop.simRequest(.POST, "/sim/orders/\(first)/pay", "{\"wallet\": \"wechatpay\"}").0 == 200)
+            #expect(try await shop.shopperPays(first, wallet: "wechatpay").0 == 200)
             #expect(try await shop.finalStatus(first) == "paid")
             let waiting = try await shop.sale(700, mode: "scan")
             #expect(try await shop.wait(waiting, for: "awaiting-code"))
@@ -86,7 +86,7 @@ import Testing
     @Test func shownCodeDeclinedByTheWallet() async throws {
         try await Self.withShop(acquirer: ["--wallet", "paypay=decline"]) { shop in
             let id = try await shop.sale(800)
-            _ = try await shop.simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"paypay\"}")
+            _ = try await shop.shopperPays(id)
             #expect(try await shop.finalStatus(id) == "declined")
         }
     }

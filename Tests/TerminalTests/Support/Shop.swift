@@ -197,6 +197,17 @@ final class Shop: @unchecked Sendable {
         return id
     }
 
+    /// The shopper scans the shown code and pays. The terminal registers the order with the host just after the
+    /// register's 201, so on a loaded machine the host may not know it for a moment: 404 is asked again for 10 s.
+    func shopperPays(_ id: String, wallet: String = "paypay") async throws -> (Int, [String: Any]) {
+        var answer = try await simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"\(wallet)\"}")
+        for _ in 0..<50 where answer.0 == 404 {
+            try await Task.sleep(for: .milliseconds(200))
+            answer = try await simRequest(.POST, "/sim/orders/\(id)/pay", "{\"wallet\": \"\(wallet)\"}")
+        }
+        return answer
+    }
+
     /// Sale ids in the terminal's journal (for a sale whose start the register never heard back about).
     func journalledSaleIDs() async throws -> [String] {
         try Journal(path: folder + "/journal.sqlite").recent().map(\.id)
