@@ -43,6 +43,7 @@ public actor SaleRunner {
     /// Full customer codes, kept in memory only for the charge in flight (never journalled or logged).
     private var customerCodes: [String: String] = [:]
     private var waiters: [String: [CheckedContinuation<Sale, Never>]] = [:]
+    private var expiryTimers: [String: Task<Void, Never>] = [:]
     private var listeners: [@Sendable (SaleChange) -> Void] = []
     private let crashPoint = ProcessInfo.processInfo.environment["QRPOS_CRASH_AT"]
 
@@ -94,8 +95,9 @@ public actor SaleRunner {
         crash("created")
         announce(sale)
         handle(id, .begin)
-        Task { [weak self, lifetime = settings.codeLifetime] in
-            try? await Task.sleep(for: .seconds(lifetime))
+        // The code's lifetime; cancelled when the sale ends, so a busy day does not keep a sleeping task per sale.
+        expiryTimers[id] = Task { [weak self, lifetime = settings.codeLifetime] in
+            do { try await Task.sleep(for: .seconds(lifetime)) } catch { return }
             await self?.handle(id, .expired)
         }
         return sale
@@ -181,7 +183,10 @@ public actor SaleRunner {
         if next.state != sale.state {
             logger.info("sale \(next.state.rawValue)", metadata: ["sale": "\(id)", "amount": "\(next.amount)", "event": "\(event)"])
         }
-        if next.state.isFinal { customerCodes[id] = nil }
+        if next.state.isFinal {
+            customerCodes[id] = nil
+            expiryTimers.removeValue(forKey: id)?.cancel()
+        }
         if !next.sameContent(as: sale) { announce(next) }
         for effect in effects { perform(effect, next) }
     }
