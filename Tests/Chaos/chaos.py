@@ -74,6 +74,15 @@ def elapsed():
     return time.monotonic() - START
 
 
+
+def json_answer(response) -> tuple:
+    """An HTTP answer as (status, JSON object); a body that is not JSON comes back as {"raw": the first 200 bytes}."""
+    raw = response.read()
+    try:
+        return response.status, json.loads(raw) if raw else {}
+    except ValueError:
+        return response.status, {"raw": raw[:200].decode(errors="replace")}
+
 class Failure(Exception):
     pass
 
@@ -153,12 +162,7 @@ class Host:
                     self.local.conn, self.local.port = conn, self.port
                 data = json.dumps(body).encode() if body is not None else None
                 conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
-                response = conn.getresponse()
-                raw = response.read()
-                try:
-                    return response.status, json.loads(raw) if raw else {}
-                except ValueError:
-                    return response.status, {"raw": raw[:200].decode(errors="replace")}
+                return json_answer(conn.getresponse())
             except (OSError, http.client.HTTPException):
                 self.local.conn = None
                 try:
@@ -302,12 +306,7 @@ synchronised = true
             if data:
                 headers["Content-Type"] = "application/json"
             conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-            try:
-                return response.status, json.loads(raw) if raw else {}
-            except ValueError:
-                return response.status, {"raw": raw[:200].decode(errors="replace")}
+            return json_answer(conn.getresponse())
         except (OSError, http.client.HTTPException) as error:
             self.local.conn = None
             conn.close()
