@@ -70,19 +70,9 @@ public enum ECRServer {
         router.post("/v1/sales/:id/cancel") { request, context -> Response in
             let id = try context.parameters.require("id")
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
-            guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
-            // Paid, and its money is on the way back: a cancel has nothing left to do (and would not be sent).
-            if before.state == .refunding {
-                let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its refund stands"
-                return problem(.conflict, "sale \(id) was paid and \(what): there is nothing to cancel; follow it with GET /v1/sales/\(id)?wait=20", saleId: id)
+            do { return json(.accepted, SaleView(try await runner.cancel(id))) } catch let refusal as SaleRunner.FollowUpRefusal {
+                return problem(refusal, saleId: id)
             }
-            // A finished sale has nothing to cancel: money that moved goes back through a refund, and says so.
-            if before.state.isFinal {
-                let hint = before.state == .paid ? "; to give the money back, POST /v1/refunds" : ""
-                return problem(.conflict, "sale \(id) is already \(before.state.rawValue)\(hint)")
-            }
-            guard let sale = try await runner.cancel(id) else { return problem(.notFound, "no sale \(id)") }
-            return json(.accepted, SaleView(sale))
         }
 
         router.post("/v1/refunds") { request, context -> Response in
@@ -100,18 +90,9 @@ public enum ECRServer {
             do { amount = try SaleRequest.amount(object["amount"], maximum: options.maximumAmount) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
             }
-            guard let before = try await runner.sale(id) else { return problem(.notFound, "no sale \(id)") }
-            // One refund at a time: the one in flight is resent with its key until the host answers.
-            if before.state == .refunding {
-                let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its last refund stands"
-                return problem(.conflict, "sale \(id): \(what); wait until it is done (GET /v1/sales/\(id)?wait=20), then refund what is left", saleId: id)
+            do { return json(.accepted, SaleView(try await runner.refund(id, amount: amount))) } catch let refusal as SaleRunner.FollowUpRefusal {
+                return problem(refusal, saleId: id)
             }
-            guard before.state == .paid else { return problem(.conflict, "sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
-            guard amount <= before.amount - before.refundedAmount else {
-                return problem(.badRequest, "at most \(before.amount - before.refundedAmount) can still be refunded")
-            }
-            guard let sale = try await runner.refund(id, amount: amount) else { return problem(.notFound, "no sale \(id)") }
-            return json(.accepted, SaleView(sale))
         }
 
         router.get("/v1/health") { request, _ -> Response in
@@ -186,6 +167,15 @@ public enum ECRServer {
 
     static func problem(_ status: HTTPResponse.Status, _ message: String, saleId: String? = nil) -> Response {
         json(status, Problem(error: message, saleId: saleId))
+    }
+
+    /// The runner's refusal of a cancel or refund: 404 for no such sale, 400 for too much, 409 with the sale otherwise.
+    static func problem(_ refusal: SaleRunner.FollowUpRefusal, saleId: String) -> Response {
+        switch refusal {
+        case .noSuchSale: problem(.notFound, refusal.description)
+        case .tooMuch: problem(.badRequest, refusal.description)
+        case .conflict: problem(.conflict, refusal.description, saleId: saleId)
+        }
     }
 }
 

@@ -112,14 +112,51 @@ public actor SaleRunner {
         return try? self.sale(sale.id)
     }
 
-    public func cancel(_ id: String) throws -> Sale? {
-        handle(id, .cashierCancel)
-        return try sale(id)
+    /// Why a cancel or a refund cannot be taken, decided inside the runner so no other change slips in between
+    /// the check and the act (the register's 404, 409 or 400).
+    public enum FollowUpRefusal: Error, CustomStringConvertible {
+        case noSuchSale(String)
+        /// The sale is in a state where this cannot be done; the text says why and what to do instead.
+        case conflict(String)
+        /// More than can still be refunded.
+        case tooMuch(String)
+        public var description: String {
+            switch self {
+            case let .noSuchSale(id): "no sale \(id)"
+            case let .conflict(why), let .tooMuch(why): why
+            }
+        }
     }
 
-    public func refund(_ id: String, amount: Int) throws -> Sale? {
+    public func cancel(_ id: String) throws -> Sale {
+        guard let before = try sale(id) else { throw FollowUpRefusal.noSuchSale(id) }
+        // Paid, and its money is on the way back: a cancel has nothing left to do (and would not be sent).
+        if before.state == .refunding {
+            let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its refund stands"
+            throw FollowUpRefusal.conflict("sale \(id) was paid and \(what): there is nothing to cancel; follow it with GET /v1/sales/\(id)?wait=20")
+        }
+        // A finished sale has nothing to cancel: money that moved goes back through a refund, and says so.
+        if before.state.isFinal {
+            let hint = before.state == .paid ? "; to give the money back, POST /v1/refunds" : ""
+            throw FollowUpRefusal.conflict("sale \(id) is already \(before.state.rawValue)\(hint)")
+        }
+        handle(id, .cashierCancel)
+        return try sale(id) ?? before
+    }
+
+    public func refund(_ id: String, amount: Int) throws -> Sale {
+        guard let before = try sale(id) else { throw FollowUpRefusal.noSuchSale(id) }
+        // One refund at a time: the one in flight is resent with its key until the host answers.
+        if before.state == .refunding {
+            let what = before.refundInFlight > 0 ? "a refund of \(before.refundInFlight) is being sent" : "the terminal is asking the host where its last refund stands"
+            throw FollowUpRefusal.conflict("sale \(id): \(what); wait until it is done (GET /v1/sales/\(id)?wait=20), then refund what is left")
+        }
+        guard before.state == .paid else { throw FollowUpRefusal.conflict("sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
+        guard amount > 0, amount <= before.amount - before.refundedAmount else {
+            throw FollowUpRefusal.tooMuch("at most \(before.amount - before.refundedAmount) can still be refunded")
+        }
         handle(id, .refundRequested(amount: amount))
-        return try sale(id)
+        return try sale(id) ?? before
     }
 
     /// Resumes every sale the journal holds unfinished (after a crash, a power cut or a deploy).
