@@ -3,7 +3,7 @@ SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
-                libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl
+                libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl libsystemd-dev
 RELEASE_BIN  := .build/release
 # SwiftPM adds -color-diagnostics only when it writes to a terminal, and a changed flag recompiles every
 # module: builds always write to a pipe, so `make run` in a terminal and from a script share one build.

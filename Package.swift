@@ -36,6 +36,8 @@ let package = Package(
         systemLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
         systemLibrary("CFontconfig", pkgConfig: "fontconfig", apt: "libfontconfig-dev"),
         systemLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
+        // systemd's service notification: READY and the watchdog of qrpos.service (Type=notify).
+        systemLibrary("CSystemd", pkgConfig: "libsystemd", apt: "libsystemd-dev"),
         // Linux kernel headers (fbdev, ioctl, terminal size): no library to link.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // Camera (libv4l2 converts MJPEG and odd formats), status lights (libgpiod v1), shoppers' 1D codes (libzint).
@@ -51,7 +53,7 @@ let package = Package(
         // Where the programs find Assets/ and Board/ at run time, and the wallet registry found there.
         .target(name: "Installation", dependencies: ["PaymentCodes"]),
         // The few system rules every program shares: owner-only files, stop signals.
-        .target(name: "Platform"),
+        .target(name: "Platform", dependencies: ["CSystemd"]),
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Pixels: QR rasterising, PNG files, reading codes out of images.
@@ -86,6 +88,7 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "acquirer-sim", dependencies: [
             "AcquirerSimulator", "Acquirer", "PaymentCodes", "Installation", "Platform",
@@ -99,6 +102,7 @@ let package = Package(
         // The terminal: sale state machine, journal, recovery, ECR API, board configuration, the wiring.
         .target(name: "Terminal", dependencies: ["PaymentCodes", "Acquirer", "Imaging", "Devices", "CLinux", "Platform", "Installation", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "TOMLKit", package: "TOMLKit"),
+                                                .product(name: "X509", package: "swift-certificates"),
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(

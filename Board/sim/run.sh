@@ -16,7 +16,9 @@ done
 if [ ! -f "$STATE/pki/ca.pem" ]; then
   "$BIN/qrpos" pki dev --out "$STATE/pki" --terminal-id SIM-0001
 fi
-"$BIN/acquirer-sim" --listen "127.0.0.1:$PORT" --pki "$STATE/pki" --db "$STATE/acquirer.sqlite" --auto-pay 3 \
+# Also enrolls terminals on ENROLL_PORT (README "For technicians": `acquirer-sim enroll-code`, `qrpos provision`).
+"$BIN/acquirer-sim" --listen "127.0.0.1:$PORT" --enroll-listen "127.0.0.1:${ENROLL_PORT:-8444}" --pki "$STATE/pki" \
+  --db "$STATE/acquirer.sqlite" --auto-pay 3 \
   >> "$STATE/acquirer-sim.log" 2>&1 &
 SIM=$!
 trap 'kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true' EXIT

@@ -18,6 +18,10 @@ public struct SimulatorConfiguration: Sendable {
     public var registry: WalletRegistry?
     /// The longest long-poll `wait` the host grants, in seconds.
     public var longestWait: Int
+    /// Where terminals enroll (server-authenticated TLS, no client certificate); nil: no enrollment listener.
+    public var enrollment: (host: String, port: Int)?
+    /// Days a terminal certificate issued at enrollment is valid.
+    public var certificateDays: Int = 365
     /// Tests move time with this; the simulator uses the system clock.
     public var clock: @Sendable () -> Date
 

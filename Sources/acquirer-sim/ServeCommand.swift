@@ -7,6 +7,7 @@ import Platform
 import Installation
 import Logging
 import PaymentCodes
+import X509
 
 /// `acquirer-sim --listen 127.0.0.1:8443 --pki DIR [--db FILE]`: runs until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
@@ -24,10 +25,15 @@ struct ServeCommand: AsyncParsableCommand {
     var walletBehaviours: [String] = []
     @Option(help: "Wallet registry (default: Assets/wallets.toml found from $QRPOS_HOME, the checkout or /usr/share/qrpos).")
     var registry: String?
+    @Option(help: "Also enroll terminals here (server-authenticated TLS; codes from `acquirer-sim enroll-code`), HOST:PORT.")
+    var enrollListen: String?
+    @Option(help: "Days a certificate issued at enrollment is valid.") var certificateDays = 365
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
         guard SimulatorConfiguration.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:8443") }
+        if let enrollListen, SimulatorConfiguration.parseListen(enrollListen) == nil { throw ValidationError("--enroll-listen must be HOST:PORT, such as 127.0.0.1:8444") }
+        guard (1...3650).contains(certificateDays) else { throw ValidationError("--certificate-days must be 1 to 3650") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning or error") }
         if let autoPay, autoPay < 0 { throw ValidationError("--auto-pay must be zero or more seconds") }
         guard cancelWindow >= 0 else { throw ValidationError("--cancel-window must be zero or more seconds") }
@@ -56,10 +62,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard registry.entry(autoPayWallet) != nil else { throw ValidationError("--auto-pay-wallet: no wallet '\(autoPayWallet)' in the registry") }
         let (host, port) = SimulatorConfiguration.parseListen(listen)!
-        let configuration = SimulatorConfiguration(
+        var configuration = SimulatorConfiguration(
             host: host, port: port, pki: PKIFolder(pki), databasePath: db,
             rules: LedgerRules(cancelWindow: cancelWindow, autoPayAfter: autoPay, autoPayWallet: autoPayWallet),
             wallets: WalletBook(behaviours: behaviours), registry: registry)
+        configuration.enrollment = enrollListen.flatMap(SimulatorConfiguration.parseListen)
+        configuration.certificateDays = certificateDays
         let server: SimulatorServer
         do { server = try await SimulatorServer.start(configuration, logger: logger) } catch {
             throw ValidationError("cannot start: \(error)")
@@ -67,6 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
         // The first line on stdout names the address, so scripts and tests can start it on port 0.
         let address = "https://\(host.contains(":") ? "[\(host)]" : host):\(server.port)"
         FileHandle.standardOutput.write(Data("acquirer-sim listening on \(address)\n".utf8))
+        if let enrollmentPort = server.enrollmentPort, let (enrollHost, _) = configuration.enrollment {
+            // The fingerprint a technician types into `qrpos provision --fingerprint` to pin this host's CA.
+            let fingerprint = (try? String(contentsOfFile: PKIFolder(pki).caCertificate, encoding: .utf8))
+                .flatMap { try? EnrollmentClient.fingerprint(Certificate(pemEncoded: $0)) } ?? "unreadable"
+            FileHandle.standardOutput.write(Data("acquirer-sim enrolling on https://\(enrollHost.contains(":") ? "[\(enrollHost)]" : enrollHost):\(enrollmentPort), CA fingerprint SHA256 \(fingerprint)\n".utf8))
+        }
         await Signals.waitForStop()
         logger.info("stopping")
         await server.stop()

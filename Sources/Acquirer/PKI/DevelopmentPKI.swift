@@ -75,10 +75,26 @@ public struct DevelopmentPKI {
                   notBefore: notBefore, notAfter: notAfter, usage: .clientAuth, alternativeNames: [])
     }
 
+    /// A terminal's certificate for a key made on the terminal (enrollment): only the public key reaches the CA.
+    public func issueTerminal(id: String, publicKey: Certificate.PublicKey, notBefore: Date, notAfter: Date) throws -> Certificate {
+        let subject = try DistinguishedName {
+            OrganizationName("qrpos development")
+            OrganizationalUnitName("terminals")
+            CommonName(id)
+        }
+        return try sign(subject: subject, publicKey: publicKey, notBefore: notBefore, notAfter: notAfter, usage: .clientAuth, alternativeNames: [])
+    }
+
     private func issue(subject: DistinguishedName, notBefore: Date, notAfter: Date,
                        usage: ExtendedKeyUsage.Usage, alternativeNames: [GeneralName]) throws -> Issued {
         let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
+        let certificate = try sign(subject: subject, publicKey: Certificate.PublicKey(key.publicKey), notBefore: notBefore, notAfter: notAfter,
+                                   usage: usage, alternativeNames: alternativeNames)
+        return Issued(certificatePEM: try certificate.serializeAsPEM().pemString, keyPEM: key.pemRepresentation, certificate: certificate)
+    }
+
+    private func sign(subject: DistinguishedName, publicKey: Certificate.PublicKey, notBefore: Date, notAfter: Date,
+                      usage: ExtendedKeyUsage.Usage, alternativeNames: [GeneralName]) throws -> Certificate {
         let authorityKeyId = try authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
@@ -93,7 +109,7 @@ public struct DevelopmentPKI {
                 if !alternativeNames.isEmpty { SubjectAlternativeNames(alternativeNames) }
             },
             issuerPrivateKey: .init(authorityKey))
-        return Issued(certificatePEM: try certificate.serializeAsPEM().pemString, keyPEM: key.pemRepresentation, certificate: certificate)
+        return certificate
     }
 }
 

@@ -11,6 +11,8 @@ struct HostAPI: Sendable {
     let classifier: Classifier?
     let hostName: String
     let longestWait: Int
+    /// Renewals of enrolled terminals' certificates, when the host enrolls terminals.
+    let enrollment: EnrollmentDesk?
     let logger: Logger
 
     func handle(_ request: HostRequest) async -> HostAction {
@@ -100,6 +102,10 @@ struct HostAPI: Sendable {
                 return Self.json(200, try await keeper.step { ledger, _ throws(LedgerRefusal) in try ledger.refund(id, for: caller) })
             }
 
+            if route.match("POST", EnrollmentPath.simpleReenroll) != nil {
+                guard let enrollment else { return Self.error(404, "no_enrollment", "this host does not enroll terminals (start it with --enroll-listen)") }
+                return enrollment.reenroll(request)
+            }
             if request.path.hasPrefix("/sim/") { return try await SimulatorControlAPI(keeper: keeper, stats: stats).route(request, route) }
             return Self.unknownPath(request)
         } catch let refusal as LedgerRefusal {

@@ -10,7 +10,8 @@ import X509
 /// Serves one TLS connection: reads each request whole, asks the API, writes the answer (or plays the fault),
 /// and keeps the connection open for the next request as HTTP/1.1 keep-alive says.
 struct ConnectionServer: Sendable {
-    let api: HostAPI
+    /// The host API, or the enrollment API on the enrollment listener.
+    let handle: @Sendable (HostRequest) async -> HostAction
     let logger: Logger
     let registry: ConnectionRegistry
     static let largestBody = 64 * 1024
@@ -32,7 +33,7 @@ struct ConnectionServer: Sendable {
                     }
                     if terminalId == nil { terminalId = await Self.terminalId(channel) }
                     let request = Self.hostRequest(head, body, terminalId: terminalId ?? "unknown")
-                    switch await api.handle(request) {
+                    switch await handle(request) {
                     case let .respond(response):
                         try await Self.write(response, keepAlive: keepAlive, to: outbound)
                         if !keepAlive { return }

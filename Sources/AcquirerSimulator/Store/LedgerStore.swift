@@ -7,7 +7,7 @@ import Platform
 /// with the record as JSON beside the columns a technician queries (`sqlite3 sim.db 'select * from charges'`).
 /// WAL with synchronous=FULL: a step is on disk before its answer is sent, and survives a restart.
 public final class LedgerStore: Sendable {
-    private let database: DatabasePool
+    let database: DatabasePool
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -39,6 +39,7 @@ public final class LedgerStore: Sendable {
                 t.primaryKey(["terminal", "key"])
             }
         }
+        migrator.registerMigration("enrollment v1") { db in try LedgerStore.createEnrollmentTables(db) }
         return migrator
     }
 

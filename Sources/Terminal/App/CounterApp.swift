@@ -191,8 +191,10 @@ final class Assembly: @unchecked Sendable {
         }
         let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
+        let watchdog = ServiceManager.watchdogInterval != nil
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
-                                lights: { [statusLights] signal in statusLights?.show(signal) }),
+                                lights: { [statusLights] signal in statusLights?.show(signal) },
+                                heartbeat: { if watchdog { ServiceManager.watchdog() } }),
                           logger: logger)
         camera = openedCamera.map { [counter, gate, health] opened in
             CameraLoop(camera: opened, scanner: CodeScanner(classifier: Classifier(registry: registry), settings: .video), gate: gate,
@@ -229,8 +231,9 @@ final class Assembly: @unchecked Sendable {
             }
         }
         let terminal = configuration.terminal, board = configuration.board
-        logger.notice("qrpos running", metadata: ["board": "\(board.name)", "display": "\(health["display"]?.detail ?? "")",
+        logger.notice("qrpos running", metadata: ["board": "\(board.name)", "merchant": "\(terminal.merchantSource)", "display": "\(health["display"]?.detail ?? "")",
                                                    "ecr": "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"])
+        ServiceManager.ready(status: "counter up on board \(board.name); ECR API on \(terminal.ecrListen.host):\(terminal.ecrListen.port)")
         if !interactive {
             print("qrpos running on board \(board.name): screens on \(health["display"]?.detail ?? "?"); ECR API http://\(terminal.ecrListen.host):\(terminal.ecrListen.port) (token in \(terminal.ecrTokenFile))")
             fflush(nil)
@@ -278,6 +281,8 @@ final class Assembly: @unchecked Sendable {
                                parts["acquirer"] = await counter.offlineReason.map { .failing("offline: \($0)") } ?? .ok("reachable")
                                parts["clock"] = await counter.clockSynchronised ? .ok("synchronised") : .failing("not synchronised")
                                parts["journal"] = JournalBlock.read(blockNote).map { .failing($0) } ?? .ok("open")
+                               let expiry = Provisioning.certificateExpiry(pkiFolder: terminal.pkiFolder)
+                               parts["certificate"] = .certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft)
                                return HealthReport(parts)
                            }),
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
@@ -296,6 +301,7 @@ final class Assembly: @unchecked Sendable {
     /// it is sent, and resumed at the next start), the camera and keypad stop, the panel and lights are given back.
     func stop(signal number: Int32) async {
         stopping.set()
+        ServiceManager.stopping()
         logger.notice("stopping (signal \(number)); unfinished sales resume at the next start")
         camera?.stop()
         keypad?.close()

@@ -1,3 +1,4 @@
+import Acquirer
 import Foundation
 import PaymentCodes
 import TOMLKit
@@ -33,19 +34,77 @@ public struct TerminalConfig: Sendable {
     /// Refuse payments until the system clock is synchronised.
     public var requireClockSync: Bool
 
+    /// Where the merchant, the code scheme and the sale limits came from: the terminal file, or the profile the
+    /// acquirer issued at enrollment (`qrpos provision`), which wins so nobody types JPQR identifiers on a board.
+    public var merchantSource: String
+    public var enrollURL: URL?
+    public var profilePath: String
+
+    /// The [acquirer] part alone, which `qrpos provision` needs before the terminal has a merchant profile.
+    public struct Link: Sendable {
+        public var terminalID: String?
+        public var acquirerURL: URL
+        public var enrollURL: URL?
+        public var pkiFolder: String
+        public var profilePath: String
+
+        init(_ f: ConfigFile, stateFolder: String) throws(ConfigError) {
+            terminalID = try f.optionalString("terminal.id")
+            if let id = terminalID, id.range(of: Self.idPattern, options: .regularExpression) == nil {
+                throw ConfigError(file: f.path, key: "terminal.id", problem: "\"\(id)\" is not valid: 1 to 32 letters, digits, '.', '_' or '-'")
+            }
+            acquirerURL = try Self.https(f, "acquirer.url")
+            enrollURL = try f.optionalString("acquirer.enroll_url") == nil ? nil : try Self.https(f, "acquirer.enroll_url")
+            pkiFolder = TerminalConfig.resolve(try f.string("acquirer.pki", default: "pki"), in: stateFolder)
+            profilePath = TerminalConfig.resolve(try f.string("terminal.profile", default: "merchant-profile.json"), in: stateFolder)
+        }
+
+        public init(path: String, stateFolder: String, read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
+            try self.init(ConfigFile(path: path, table: try ConfigFile.load(path, read: read)), stateFolder: stateFolder)
+        }
+
+        public static let idPattern = "^[A-Za-z0-9._-]{1,32}$"
+
+        static func https(_ f: ConfigFile, _ key: String) throws(ConfigError) -> URL {
+            let url = try f.string(key)
+            guard let parsed = URL(string: url), parsed.scheme == "https", parsed.host != nil else {
+                throw ConfigError(file: f.path, key: key, problem: "must be https://HOST:PORT, found \"\(url)\"")
+            }
+            return parsed
+        }
+    }
+
     /// Reads `path`; relative paths inside are taken from `stateFolder` (`.run/` for `make run`).
     public init(path: String, stateFolder: String, read: (String) throws -> String = { try TOMLText.read($0) }) throws(ConfigError) {
         let table = try ConfigFile.load(path, read: read)
         let f = ConfigFile(path: path, table: table)
-        terminalID = try f.string("terminal.id", pattern: "^[A-Za-z0-9._-]{1,32}$", meaning: "1 to 32 letters, digits, '.', '_' or '-'")
-        do {
-            merchant = try PaymentRequest(table: table)
-        } catch {
-            throw ConfigError(file: path, key: "merchant", problem: "\(error)")
+        let link = try Link(f, stateFolder: stateFolder)
+        profilePath = link.profilePath
+        enrollURL = link.enrollURL
+        let profile = try Self.profile(link.profilePath, fileTerminalID: link.terminalID, file: path)
+        if let profile {
+            terminalID = profile.terminalId
+            merchant = profile.merchant
+            merchantSource = link.profilePath
+        } else {
+            guard let id = link.terminalID else {
+                throw ConfigError(file: path, key: "terminal.id", problem: "missing (or provision the terminal: `qrpos provision`)")
+            }
+            terminalID = id
+            guard table["merchant"] != nil else {
+                throw ConfigError(file: path, key: "merchant", problem: "missing: provision the terminal (`qrpos provision`) or write a [merchant] table")
+            }
+            do {
+                merchant = try PaymentRequest(table: table)
+            } catch {
+                throw ConfigError(file: path, key: "merchant", problem: "\(error)")
+            }
+            merchantSource = path
         }
-        let schemeName = try f.string("sale.scheme", default: "jpqr")
+        let fileScheme = try f.string("sale.scheme", default: "jpqr")
+        let schemeName = profile?.sale.scheme ?? fileScheme
         guard let scheme = MerchantSchemes.named(schemeName) else {
-            throw ConfigError(file: path, key: "sale.scheme", problem: "must be one of \(MerchantSchemes.all.map(\.id).joined(separator: ", ")), found \"\(schemeName)\"")
+            throw ConfigError(file: merchantSource, key: "sale.scheme", problem: "must be one of \(MerchantSchemes.all.map(\.id).joined(separator: ", ")), found \"\(schemeName)\"")
         }
         self.scheme = scheme
         // The shown code must build now, not at the first sale: a missing identifier is named with its key.
@@ -54,23 +113,26 @@ public struct TerminalConfig: Sendable {
         do { _ = try scheme.build(sample) } catch {
             let account = sample.account
             let missing = scheme.accountKeys.first { account[$0.key] == nil }
-            if let missing { throw ConfigError(file: path, key: "merchant.account.\(missing.key)", problem: "missing: \(missing.meaning)") }
-            throw ConfigError(file: path, key: "merchant", problem: "a \(scheme.id) code cannot be built from it: \(error)")
+            if let missing { throw ConfigError(file: merchantSource, key: "merchant.account.\(missing.key)", problem: "missing: \(missing.meaning)") }
+            throw ConfigError(file: merchantSource, key: "merchant", problem: "a \(scheme.id) code cannot be built from it: \(error)")
         }
-        let url = try f.string("acquirer.url")
-        guard let parsed = URL(string: url), parsed.scheme == "https", parsed.host != nil else {
-            throw ConfigError(file: path, key: "acquirer.url", problem: "must be https://HOST:PORT, found \"\(url)\"")
-        }
-        acquirerURL = parsed
-        pkiFolder = Self.resolve(try f.string("acquirer.pki", default: "pki"), in: stateFolder)
+        acquirerURL = link.acquirerURL
+        pkiFolder = link.pkiFolder
         connectTimeout = try f.int("acquirer.connect_timeout", default: 3, range: 1...60)
         readTimeout = try f.int("acquirer.read_timeout", default: 25, range: 2...120)
         requestTimeout = try f.int("acquirer.request_timeout", default: 10, range: 1...120)
-        codeLifetime = try f.int("sale.code_lifetime", default: 180, range: 5...900)
-        currency = try f.string("sale.currency", default: merchant.currency ?? "JPY")
-        guard Currency.code(currency) != nil else { throw ConfigError(file: path, key: "sale.currency", problem: "\"\(currency)\" is not an ISO 4217 code this terminal knows") }
-        acceptedWallets = try f.strings("sale.accepted_wallets", default: ["paypay", "rakutenpay", "dbarai", "aupay", "merpay", "alipayplus", "wechatpay", "unionpay"])
-        maximumAmount = try f.int("sale.maximum_amount", default: 1_000_000, range: 1...9_999_999_999)
+        if let sale = profile?.sale {
+            codeLifetime = sale.codeLifetime
+            currency = sale.currency
+            acceptedWallets = sale.acceptedWallets
+            maximumAmount = sale.maximumAmount
+        } else {
+            codeLifetime = try f.int("sale.code_lifetime", default: 180, range: 5...900)
+            currency = try f.string("sale.currency", default: merchant.currency ?? "JPY")
+            acceptedWallets = try f.strings("sale.accepted_wallets", default: ["paypay", "rakutenpay", "dbarai", "aupay", "merpay", "alipayplus", "wechatpay", "unionpay"])
+            maximumAmount = try f.int("sale.maximum_amount", default: 1_000_000, range: 1...9_999_999_999)
+        }
+        guard Currency.code(currency) != nil else { throw ConfigError(file: merchantSource, key: "sale.currency", problem: "\"\(currency)\" is not an ISO 4217 code this terminal knows") }
         let listen = try f.string("ecr.listen", default: "127.0.0.1:8417")
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
@@ -80,6 +142,22 @@ public struct TerminalConfig: Sendable {
         ecrTokenFile = Self.resolve(try f.string("ecr.token_file", default: "ecr.token"), in: stateFolder)
         journalPath = Self.resolve(try f.string("terminal.journal", default: "journal.sqlite"), in: stateFolder)
         requireClockSync = try f.bool("clock.require_sync", default: true)
+    }
+
+    /// The stored merchant profile, if the terminal was provisioned. A terminal file naming another terminal id is
+    /// a mistake to fix, not to guess about: the certificate is for the profile's id.
+    static func profile(_ path: String, fileTerminalID: String?, file: String) throws(ConfigError) -> MerchantProfile? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let profile: MerchantProfile
+        do {
+            profile = try WireFormat.decoder().decode(MerchantProfile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ConfigError(file: path, key: "", problem: "the merchant profile cannot be read (\(error)); provision again with `qrpos provision`")
+        }
+        if let fileTerminalID, fileTerminalID != profile.terminalId {
+            throw ConfigError(file: file, key: "terminal.id", problem: "says \(fileTerminalID) but the terminal was provisioned as \(profile.terminalId): remove the key or provision again")
+        }
+        return profile
     }
 
     static func resolve(_ path: String, in folder: String) -> String { path.hasPrefix("/") ? path : folder + "/" + path }

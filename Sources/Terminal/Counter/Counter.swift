@@ -40,9 +40,13 @@ public actor Counter {
         /// What the status lights should say now.
         public var lights: @Sendable (StatusSignal) -> Void
         public var now: @Sendable () -> Date
+        /// Called for each clock tick the counter's loop has handled: proof it is not stuck (systemd's watchdog).
+        public var heartbeat: @Sendable () -> Void
         public init(runner: SaleRunner, screen: any CounterScreen, view: CounterView, clock: @escaping @Sendable () -> Bool = { true },
-                    lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
+                    lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
+                    heartbeat: @escaping @Sendable () -> Void = {}) {
             self.runner = runner; self.screen = screen; self.view = view; self.clock = clock; self.lights = lights; self.now = now
+            self.heartbeat = heartbeat
         }
     }
 
@@ -90,6 +94,7 @@ public actor Counter {
         case let .key(key):
             await pressed(key)
         case .tick:
+            parts.heartbeat()
             state.clockSynchronised = parts.clock()
             _ = state.tick(now: now, resultHold: parts.view.resultHold)
         case let .link(reason):

@@ -5,6 +5,8 @@ import Foundation
 public enum PartHealth: Equatable, Sendable {
     case ok(String)
     case absent
+    /// Works today but needs a technician soon (a certificate near its end): healthy, and said.
+    case warning(String)
     case failing(String)
 
     public var isHealthy: Bool { if case .failing = self { false } else { true } }
@@ -14,13 +16,14 @@ public enum PartHealth: Equatable, Sendable {
         switch self {
         case .ok: "ok"
         case .absent: "absent"
+        case .warning: "warning"
         case .failing: "failing"
         }
     }
 
     public var detail: String? {
         switch self {
-        case let .ok(what), let .failing(what): what
+        case let .ok(what), let .warning(what), let .failing(what): what
         case .absent: nil
         }
     }
@@ -52,4 +55,15 @@ public final class HealthBoard: @unchecked Sendable {
     }
 
     public var all: [String: PartHealth] { lock.withLock { parts } }
+}
+
+extension PartHealth {
+    /// The terminal certificate: failing once expired (the host refuses it), a warning from 30 days before.
+    public static func certificate(notAfter: Date?, daysLeft: Int?) -> PartHealth {
+        guard let notAfter, let daysLeft else { return .failing("no terminal certificate: provision the terminal (`qrpos provision`)") }
+        let day = ISO8601DateFormatter.string(from: notAfter, timeZone: .gmt, formatOptions: [.withFullDate])
+        if notAfter <= Date() { return .failing("expired on \(day): provision again with a new code") }
+        if daysLeft < Provisioning.renewalWarningDays { return .warning("expires on \(day), in \(daysLeft) days: run `qrpos provision --renew`") }
+        return .ok("valid until \(day) (\(daysLeft) days)")
+    }
 }

@@ -12,6 +12,8 @@ public actor ScreenPresenter {
     private let rotation: Int
     private let logger: Logger
     public private(set) var shown: ScreenContent?
+    /// Why the panel (not the preview) could not show the last screen, or nil when it did.
+    public private(set) var lastFailure: String?
 
     public init(display: sending any Display, preview: sending (any Display)?, fonts: sending FontBook, strings: UIStrings, rotation: Int, logger: Logger) {
         self.display = display; self.preview = preview; painter = ScreenPainter(fonts: fonts); self.strings = strings
@@ -27,7 +29,9 @@ public actor ScreenPresenter {
                 let (canvas, drawn) = try painter.render(content, strings: strings, width: panel.width, height: panel.height,
                                                          rotation: panel === display ? rotation : 0)
                 try panel.show(Frame(canvas: canvas, texts: drawn.texts.map(\.item.text), codes: drawn.codes.map(\.payload)))
+                if panel === display { lastFailure = nil }
             } catch {
+                if panel === display { lastFailure = "\(error)" }
                 // A broken panel must not stop the sale: the register still gets its answer.
                 logger.error("cannot show \(content.name.rawValue) on \(panel.description): \(error)")
             }

@@ -1,0 +1,3 @@
+#pragma once
+/* libsystemd's service notification (sd_notify, sd_watchdog_enabled): only Platform/ServiceManager.swift calls it. */
+#include <systemd/sd-daemon.h>
