@@ -41,6 +41,17 @@ struct CounterViewTests {
         #expect(Self.shown(state) == (.clock, .offline), "the clock comes first: nothing works without it")
     }
 
+    /// A certificate near its end is said on the idle screen, and sales go on.
+    @Test func aTechnicianNoticeShowsOnIdleOnly() {
+        var state = CounterState()
+        state.attention = "certificate expires on 2027-01-01, in 12 days: run `qrpos provision --renew`"
+        let idle = Self.view.picture(state, now: Self.t0).screen
+        #expect(idle.name == .idle && idle.detail?.contains("provision --renew") == true)
+        #expect(state.refusal == nil)
+        state.apply(Self.sale(.created), now: Self.t0)
+        #expect(Self.view.picture(state, now: Self.t0).screen.detail == nil)
+    }
+
     @Test func eachSaleStateHasItsScreenAndLights() {
         let cases: [(Sale, ScreenName, StatusSignal)] = [
             (Self.sale(.created), .showCode, .waiting),

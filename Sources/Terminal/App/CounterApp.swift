@@ -240,9 +240,17 @@ final class Assembly: @unchecked Sendable {
         }
     }
 
-    /// Asks the host whether it is there and tells the counter; true when it is not.
+    /// Asks the host whether it is there and tells the counter; true when it is not. Also tells the counter when
+    /// the certificate needs renewing (from 30 days before it expires).
     @discardableResult
-    func checkLink() async -> Bool { await probeLink() != nil }
+    func checkLink() async -> Bool {
+        let expiry = Provisioning.certificateExpiry(pkiFolder: configuration.terminal.pkiFolder)
+        switch PartHealth.certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft) {
+        case let .warning(text), let .failing(text): counter.send(.attention("certificate \(text)"))
+        case .ok, .absent: counter.send(.attention(nil))
+        }
+        return await probeLink() != nil
+    }
 
     /// Why the host cannot be reached now (nil: it can), also told to the counter.
     func probeLink() async -> String? {

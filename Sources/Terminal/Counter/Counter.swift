@@ -19,6 +19,8 @@ public enum CounterInput: Sendable, Equatable {
     case link(String?)
     /// Sales are stopped until a technician acts (nil: they may go on).
     case blocked(String?)
+    /// A technician is needed soon, sales go on (nil: nothing to do).
+    case attention(String?)
 }
 
 /// Where the counter's pictures go: the panel (ScreenPresenter), or a recorder in tests.
@@ -100,6 +102,9 @@ public actor Counter {
         case let .link(reason):
             if reason != state.offlineReason { logger.notice(reason.map { "acquirer offline: \($0)" } ?? "acquirer reachable") }
             state.offlineReason = reason
+        case let .attention(what):
+            if what != state.attention, let what { logger.warning("technician needed: \(what)") }
+            state.attention = what
         case let .blocked(why):
             if why != state.blocked { logger.critical(why.map { "sales stopped: \($0)" } ?? "sales allowed again") }
             state.blocked = why

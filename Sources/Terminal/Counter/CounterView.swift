@@ -20,6 +20,8 @@ public struct CounterState: Sendable, Equatable {
     /// A line for the cashier (why a key did nothing), and the same for the shopper as a key of Assets/strings.
     public var notice: String?
     public var noticeKey: String?
+    /// Something a technician must do soon (the certificate near its end), shown on the idle screen; nil: nothing.
+    public var attention: String?
 
     public init() {}
 
@@ -144,7 +146,7 @@ public struct CounterView: Sendable {
             if let blocked = state.blocked { return screen(.offline, detail: blocked) }
             if !state.clockSynchronised { return screen(.clock) }
             if state.offlineReason != nil { return screen(.offline) }
-            return state.typed.isEmpty ? screen(.idle) : screen(.amountEntry)
+            return state.typed.isEmpty ? screen(.idle, detail: state.notice ?? state.attention) : screen(.amountEntry)
         }
         switch sale.state {
         case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
