@@ -3,7 +3,9 @@ import PaymentCodes
 /// The screens a counter shows; the raw value is the name `qrpos screen NAME` takes.
 public enum ScreenName: String, CaseIterable, Sendable {
     case idle, amountEntry = "amount-entry", showCode = "show-code", presentCode = "present-code", processing, paid,
-         declined, cancelled, expired, offline, clock, testPattern = "test-pattern"
+         declined, cancelled, expired, offline, clock, testPattern = "test-pattern",
+         /// For technicians: `qrpos selftest`'s result, one check per line of `detail`.
+         selfTest = "self-test"
 }
 
 /// What a screen says. Everything that varies between sales is here; the layout decides where it goes.

@@ -40,6 +40,7 @@ public enum ScreenLayout {
         switch content.name {
         case .showCode: elements += showCode(content, strings, body, portrait: portrait, unit: unit)
         case .testPattern: elements += testPattern(content, strings, width: width, height: height, headerHeight: headerHeight)
+        case .selfTest: elements += checkList(content, strings, body, unit: unit)
         default: elements += message(content, strings, body, unit: unit)
         }
         return elements
@@ -59,6 +60,7 @@ public enum ScreenLayout {
         case .offline: (Palette.declined, "offline")
         case .clock: (Palette.declined, "clock")
         case .testPattern: (Palette.technician, "test_pattern")
+        case .selfTest: (Palette.technician, "self_test")
         }
     }
 
@@ -113,6 +115,24 @@ public enum ScreenLayout {
         let boxes = bands(body, weights: items.map(\.2), gap: unit)
         return zip(items, boxes).map { item, box in
             .text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3, alignment: .center))
+        }
+    }
+
+    /// The title, then one line per check ("PASS display …"), failures in red, skipped parts muted.
+    static func checkList(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int) -> [ScreenElement] {
+        let primary = content.languages[0]
+        let lines = (content.detail ?? "").split(separator: "\n").map(String.init)
+        var items: [(String, Int, Color)] = [(strings.text("self_test", primary), 3, Palette.technician)]
+        for line in lines {
+            let colour = line.hasPrefix("FAIL") ? Palette.declined : line.hasPrefix("SKIP") ? Palette.muted : Palette.ink
+            items.append((line, 1, colour))
+        }
+        // A line never gets more than a tenth of the body: a short list stays the size of a long one's lines.
+        let weight = items.map(\.1).reduce(0, +)
+        let area = Rect(x: body.x, y: body.y, width: body.width, height: body.height * weight / max(weight, 10))
+        let boxes = bands(area, weights: items.map(\.1), gap: unit / 2)
+        return zip(items, boxes).map { item, box in
+            .text(TextItem(text: item.0, language: primary, box: box, maximumSize: box.height, color: item.2, alignment: .leading))
         }
     }
 

@@ -167,7 +167,7 @@ public struct CounterView: Sendable {
         case .paid: .paid
         case .declined: .declined
         case .offline, .clock: .offline
-        case .testPattern: .technician
+        case .testPattern, .selfTest: .technician
         }
     }
 }

@@ -75,7 +75,8 @@ public enum SelfTest {
             add("terminal", .fail, "\(error)")
         }
 
-        let display = await displayCheck(board, terminal: terminal)
+        let merchantName = terminal?.merchant.alternateName ?? terminal?.merchant.merchantName ?? "qrpos"
+        let (display, presenter) = await displayCheck(board, merchantName: merchantName)
         checks.append(display)
         checks.append(cameraCheck(board, options: options))
         checks.append(await lightsCheck(board, options: options))
@@ -89,11 +90,18 @@ public enum SelfTest {
             for name in ["acquirer", "certificate", "journal"] { add(name, .fail, "needs a usable terminal file (see above)") }
         }
         checks.append(diskCheck(options.stateFolder))
-        return Result(board: board.name, checks: checks)
+        let result = Result(board: board.name, checks: checks)
+        // The same result on the panel, for the technician standing at the counter.
+        if let presenter {
+            let lines = checks.map { "\($0.status.rawValue.uppercased())  \($0.name): \($0.detail)" }.joined(separator: "\n")
+            await presenter.show(ScreenContent(.selfTest, merchantName: merchantName, languages: ["en", "ja"], detail: lines))
+            await presenter.close()
+        }
+        return result
     }
 
-    /// The test pattern on the panel, and on DRM the connector and mode it drives.
-    static func displayCheck(_ board: BoardConfig, terminal: TerminalConfig?) async -> Check {
+    /// The test pattern on the panel, and on DRM the connector and mode it drives. The panel stays open for the result.
+    static func displayCheck(_ board: BoardConfig, merchantName: String) async -> (Check, ScreenPresenter?) {
         let (width, height) = board.displaySize
         do {
             let display = try DisplayChoice.open(board.displayBackend, device: board.displayDevice ?? board.displayFolder, mode: board.displayMode,
@@ -102,13 +110,14 @@ public enum SelfTest {
             let languages = try CounterAssets.languages()
             let presenter = ScreenPresenter(display: display, preview: nil, fonts: try CounterAssets.fonts(languages),
                                             strings: try CounterAssets.strings(languages), rotation: board.rotation, logger: Logger(label: "qrpos.selftest"))
-            await presenter.show(ScreenContent(.testPattern, merchantName: terminal?.merchant.alternateName ?? terminal?.merchant.merchantName ?? "qrpos selftest"))
-            let failure = await presenter.lastFailure
-            await presenter.close()
-            if let failure { return Check(name: "display", status: .fail, detail: "\(description): \(failure)") }
-            return Check(name: "display", status: .pass, detail: "\(description): test pattern shown")
+            await presenter.show(ScreenContent(.testPattern, merchantName: merchantName))
+            if let failure = await presenter.lastFailure {
+                await presenter.close()
+                return (Check(name: "display", status: .fail, detail: "\(description): \(failure)"), nil)
+            }
+            return (Check(name: "display", status: .pass, detail: "\(description): test pattern shown"), presenter)
         } catch {
-            return Check(name: "display", status: .fail, detail: "\(error)")
+            return (Check(name: "display", status: .fail, detail: "\(error)"), nil)
         }
     }
 
