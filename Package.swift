@@ -119,8 +119,9 @@ let package = Package(
 
         // Vectors/ holds the shared QR vectors for clones without ../shared (read by path, not as a resource).
         .testTarget(name: "PaymentCodesTests", dependencies: ["PaymentCodes"], exclude: ["Vectors"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"]),
+        // Golden/ and Recorded/ are read by path from the tests, like Vectors/.
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"], exclude: ["Golden"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"], exclude: ["Recorded"]),
         // Camera, scanner and lights: a generated corpus of every wallet's codes, checked against zbarimg.
         .testTarget(name: "ScannerTests", dependencies: ["Devices", "Imaging", "PaymentCodes", "ShopperCodes", "CZint"]),
         .testTarget(name: "qrposTests", dependencies: ["PaymentCodes"]),
