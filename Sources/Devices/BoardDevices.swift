@@ -31,9 +31,17 @@ public struct BoardDevices: Sendable {
         public var leds: [String: String]
     }
 
+    public struct PrinterSetup: Equatable, Sendable {
+        public var backend: PrinterChoice.Backend
+        /// The usblp device, HOST:PORT, or the simulated board's folder (relative: in the state folder).
+        public var target: String
+        public var paper: PrinterChoice.Paper
+    }
+
     public var file: String
     public var camera: CameraSetup?
     public var lights: LightsSetup?
+    public var printer: PrinterSetup?
 
     public init(file: String, stateFolder: String = ".run") throws(DeviceError) {
         let table: TOMLTable
@@ -55,6 +63,21 @@ public struct BoardDevices: Sendable {
             let size = (section["size"]?.string ?? "1280x720").lowercased().split(separator: "x").compactMap { Int($0) }
             guard size.count == 2, size.allSatisfy({ (16...8192).contains($0) }) else { throw problem("camera", "size must be WxH, e.g. 1280x720") }
             camera = CameraSetup(backend: kind, device: device, width: size[0], height: size[1])
+        }
+        if let section = table["printer"]?.table {
+            let backend = section["backend"]?.string ?? "usb"
+            guard let kind = PrinterChoice.Backend(rawValue: backend) else { throw problem("printer", "backend must be usb, network or simulated, found \"\(backend)\"") }
+            guard let width = section["paper"]?.int ?? (section["paper"] == nil ? 58 : nil), let paper = PrinterChoice.Paper(rawValue: width) else {
+                throw problem("printer", "paper must be 58 or 80 (millimetres)")
+            }
+            let target: String?
+            switch kind {
+            case .usb: target = section["device"]?.string ?? "/dev/usb/lp0"
+            case .network: target = section["address"]?.string
+            case .simulated: target = section["folder"]?.string.map { Self.resolve($0, in: stateFolder) }
+            }
+            guard let target else { throw problem("printer", kind == .network ? "the network printer needs address = \"HOST:9100\"" : "the simulated printer needs folder = \"…\"") }
+            printer = PrinterSetup(backend: kind, target: target, paper: paper)
         }
         if let section = table["lights"]?.table {
             let backend = section["backend"]?.string ?? "simulated"
@@ -90,6 +113,11 @@ public struct BoardDevices: Sendable {
         case .gpiod: return try GPIOLights(chip: lights.chip, wiring: lights.gpio)
         case .sysfs: return try LEDClassLights(leds: lights.names.map { ($0, lights.leds[$0]!) }, root: lights.root)
         }
+    }
+
+    public func openPrinter() throws(DeviceError) -> any Printer {
+        guard let printer else { throw DeviceError(device: file, call: "[printer]", hint: "this board file has no [printer] section") }
+        return try PrinterChoice.open(printer.backend, target: printer.target, paper: printer.paper)
     }
 
     public func openCamera(log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(("camera: " + $0 + "\n").utf8)) }) throws(DeviceError) -> any Camera {

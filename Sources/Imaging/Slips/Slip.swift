@@ -1,0 +1,102 @@
+/// What a sale slip says: everything that varies between slips, as plain values. `SlipLayout` places it; the
+/// printer backends only get the finished 1-bit picture, so every language prints as it shows on screen.
+public struct SlipContent: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case sale, cancel, refund }
+    public enum Copy: String, Sendable, Codable, CaseIterable { case customer, merchant }
+
+    public var kind: Kind
+    public var copy: Copy
+    public var merchantName: String
+    /// The merchant's name in the slip's second language, when it differs.
+    public var merchantNameOther: String?
+    public var merchantCity: String
+    /// Local date and time as printed ("2026-12-02 10:15").
+    public var time: String
+    public var terminalID: String
+    /// Per terminal and business day, from 1.
+    public var slipNumber: Int
+    public var saleID: String
+    /// The wallet's name as the shopper knows it.
+    public var wallet: String?
+    /// Only ever the masked form (LogMask): a slip is a public piece of paper.
+    public var maskedCode: String?
+    public var amount: Int
+    public var currency: String
+    /// The host's reference for the payment (order or charge id).
+    public var hostReference: String?
+    /// Label languages, first the main one (ja, then en at a Japanese counter).
+    public var languages: [String]
+
+    public init(kind: Kind, copy: Copy, merchantName: String, merchantNameOther: String? = nil, merchantCity: String, time: String,
+                terminalID: String, slipNumber: Int, saleID: String, wallet: String?, maskedCode: String?, amount: Int, currency: String,
+                hostReference: String?, languages: [String] = ["ja", "en"]) {
+        self.kind = kind; self.copy = copy; self.merchantName = merchantName; self.merchantNameOther = merchantNameOther
+        self.merchantCity = merchantCity; self.time = time; self.terminalID = terminalID; self.slipNumber = slipNumber; self.saleID = saleID
+        self.wallet = wallet; self.maskedCode = maskedCode; self.amount = amount; self.currency = currency; self.hostReference = hostReference
+        self.languages = languages.isEmpty ? ["ja", "en"] : languages
+    }
+
+    /// What the QR on the slip carries: the sale id, so a refund can start by scanning the slip.
+    public var code: String { "QRPOS-SALE:" + saleID }
+
+    /// The printed slip number: four digits, as counters print 伝票番号.
+    public var slipNumberText: String { String(repeating: "0", count: max(0, 4 - String(slipNumber).count)) + String(slipNumber) }
+}
+
+/// Places a slip on paper `width` dots wide (384 for 58 mm, 576 for 80 mm): pure, boxes only.
+public enum SlipLayout {
+    public static func layout(_ slip: SlipContent, strings: UIStrings, width: Int) -> (elements: [ScreenElement], height: Int) {
+        let margin = width / 48
+        let line = width / 14            // about 27 dots on 58 mm paper: 3.4 mm text
+        let inner = width - 2 * margin
+        let primary = slip.languages[0], secondary = slip.languages.dropFirst().first
+        var elements: [ScreenElement] = []
+        var y = margin
+        func text(_ t: String, _ language: String, height: Int, alignment: TextItem.Alignment = .center, x: Int? = nil, w: Int? = nil) {
+            let box = Rect(x: x ?? margin, y: y, width: w ?? inner, height: height)
+            elements.append(.text(TextItem(text: t, language: language, box: box, maximumSize: height, color: .black, alignment: alignment)))
+        }
+        func label(_ key: String) -> String {
+            let main = strings.text(key, primary)
+            guard let secondary, strings.text(key, secondary) != main else { return main }
+            return main + " " + strings.text(key, secondary)
+        }
+        func rule() { elements.append(.fill(Rect(x: margin, y: y + line / 4, width: inner, height: max(2, width / 192)), .black)); y += line / 2 }
+
+        text(slip.merchantName, primary, height: line * 3 / 2); y += line * 3 / 2
+        if let other = slip.merchantNameOther, other != slip.merchantName { text(other, secondary ?? primary, height: line); y += line }
+        text(slip.merchantCity, primary, height: line * 4 / 5); y += line
+        text(label("slip_\(slip.kind.rawValue)"), primary, height: line * 3 / 2); y += line * 3 / 2
+        text(label("slip_\(slip.copy.rawValue)_copy"), primary, height: line * 4 / 5); y += line
+        rule()
+        var rows: [(String, String)] = [("slip_date", slip.time), ("slip_terminal", slip.terminalID), ("slip_number", slip.slipNumberText),
+                                        ("slip_sale_id", slip.saleID)]
+        if let wallet = slip.wallet { rows.append(("slip_wallet", wallet)) }
+        if let code = slip.maskedCode { rows.append(("slip_code", code)) }
+        if let reference = slip.hostReference { rows.append(("slip_host_reference", reference)) }
+        let labelWidth = inner * 9 / 20
+        for (key, value) in rows {
+            text(label(key), primary, height: line * 4 / 5, alignment: .leading, w: labelWidth)
+            text(value, primary, height: line * 4 / 5, alignment: .leading, x: margin + labelWidth, w: inner - labelWidth)
+            y += line
+        }
+        rule()
+        let amount = ScreenContent.formatAmount(slip.amount, currency: slip.currency)
+        text(label("slip_total"), primary, height: line, alignment: .leading, w: labelWidth)
+        text(slip.kind == .sale ? amount : "-" + amount, primary, height: line * 2, x: margin + labelWidth, w: inner - labelWidth)
+        y += line * 2 + line / 2
+        let side = width / 2
+        elements.append(.qr(payload: slip.code, box: Rect(x: (width - side) / 2, y: y, width: side, height: side)))
+        y += side + line * 2     // room before the cutter
+        return (elements, y)
+    }
+}
+
+extension ScreenPainter {
+    /// Paints a slip for paper `width` dots wide and gives the printer's 1-bit raster with what was drawn.
+    public func renderSlip(_ slip: SlipContent, strings: UIStrings, width: Int) throws(Failure) -> (MonoImage, Drawn) {
+        let (elements, height) = SlipLayout.layout(slip, strings: strings, width: width)
+        let (canvas, drawn) = try paint(elements, width: width, height: height)
+        return (MonoImage(canvas), drawn)
+    }
+}
