@@ -1,5 +1,6 @@
 import Acquirer
 import Foundation
+import Imaging
 import PaymentCodes
 import TOMLKit
 
@@ -33,6 +34,18 @@ public struct TerminalConfig: Sendable {
     public var journalPath: String
     /// Refuse payments until the system clock is synchronised.
     public var requireClockSync: Bool
+    public var receipts: ReceiptSettings
+
+    /// Which slips print by themselves, and the business day they are numbered in (`[receipt]`).
+    public struct ReceiptSettings: Sendable, Equatable {
+        /// Slips printed when a sale is paid, cancelled after payment, or refunded; the others only on request.
+        public var automatic: Set<SlipContent.Kind> = Set(SlipContent.Kind.allCases)
+        /// Also a merchant copy (加盟店控え) after the customer copy.
+        public var merchantCopy = false
+        /// Minutes after midnight when the business day starts (05:00: a sale at 01:30 belongs to the day before).
+        public var dayStarts = 0
+        public init() {}
+    }
 
     /// Where the merchant, the code scheme and the sale limits came from: the terminal file, or the profile the
     /// acquirer issued at enrollment (`qrpos provision`), which wins so nobody types JPQR identifiers on a board.
@@ -142,6 +155,19 @@ public struct TerminalConfig: Sendable {
         ecrTokenFile = Self.resolve(try f.string("ecr.token_file", default: "ecr.token"), in: stateFolder)
         journalPath = Self.resolve(try f.string("terminal.journal", default: "journal.sqlite"), in: stateFolder)
         requireClockSync = try f.bool("clock.require_sync", default: true)
+        receipts = ReceiptSettings()
+        let kinds = try f.strings("receipt.print", default: SlipContent.Kind.allCases.map(\.rawValue))
+        if let wrong = kinds.first(where: { SlipContent.Kind(rawValue: $0) == nil }) {
+            throw ConfigError(file: path, key: "receipt.print", problem: "\"\(wrong)\" is not a slip: write sale, cancel and refund, or []")
+        }
+        receipts.automatic = Set(kinds.compactMap(SlipContent.Kind.init(rawValue:)))
+        receipts.merchantCopy = try f.bool("receipt.merchant_copy", default: false)
+        let starts = try f.string("receipt.day_starts", default: "00:00")
+        let clock = starts.split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 2, (0...23).contains(clock[0]), (0...59).contains(clock[1]) else {
+            throw ConfigError(file: path, key: "receipt.day_starts", problem: "must be HH:MM, found \"\(starts)\"")
+        }
+        receipts.dayStarts = clock[0] * 60 + clock[1]
     }
 
     /// The stored merchant profile, if the terminal was provisioned. A terminal file naming another terminal id is

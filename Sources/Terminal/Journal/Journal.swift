@@ -6,7 +6,7 @@ internal import GRDB
 /// The sale journal: SQLite through GRDB, WAL with synchronous=FULL so a committed transition survives a
 /// power cut. Every transition is committed here before the driver acts on it.
 public final class Journal: Sendable {
-    private let database: DatabasePool
+    let database: DatabasePool
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -113,6 +113,7 @@ public final class Journal: Sendable {
             try db.create(index: "sale_on_createdAt_id", on: "sale", columns: ["createdAt", "id"])
             try db.create(index: "sale_on_reference", on: "sale", columns: ["reference"])
         }
+        migrator.registerMigration("v4: receipt slips, numbered per business day") { db in try Journal.createSlipTable(db) }
         return migrator
     }
 

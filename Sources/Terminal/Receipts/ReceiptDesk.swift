@@ -1,0 +1,149 @@
+import Acquirer
+import Devices
+import Foundation
+import Imaging
+import Logging
+import PaymentCodes
+
+/// Slips for sales that end here: which slip a sale's change calls for (pure, `SlipRule`), numbered in the
+/// journal, drawn by our own text code and printed; one that could not print stays in the journal for reprint.
+/// The printer's status is read for the cashier, health and the self-test.
+public actor ReceiptDesk {
+    public struct Shop: Sendable {
+        public var terminalID: String
+        public var merchant: PaymentRequest
+        public var settings: TerminalConfig.ReceiptSettings
+        public var registry: WalletRegistry
+        public var timeZone: TimeZone
+        public init(terminalID: String, merchant: PaymentRequest, settings: TerminalConfig.ReceiptSettings, registry: WalletRegistry,
+                    timeZone: TimeZone = .current) {
+            self.terminalID = terminalID; self.merchant = merchant; self.settings = settings; self.registry = registry; self.timeZone = timeZone
+        }
+    }
+
+    private let printer: any Printer
+    private let painter: ScreenPainter
+    private let strings: UIStrings
+    private let journal: Journal
+    private let shop: Shop
+    private let logger: Logger
+    /// What the last status read said: nil when the printer prints, else why not.
+    public private(set) var problem: String?
+
+    public init(printer: sending any Printer, fonts: sending FontBook, strings: UIStrings, journal: Journal, shop: Shop, logger: Logger) {
+        self.printer = printer; painter = ScreenPainter(fonts: fonts); self.strings = strings; self.journal = journal; self.shop = shop; self.logger = logger
+    }
+
+    /// A sale changed: print the slip it calls for, if the terminal file says so.
+    public func saleChanged(_ sale: Sale) {
+        let paidBefore = (try? journal.transitions(of: sale.id).contains { $0.toState == SaleState.paid.rawValue }) ?? false
+        let printedRefunds = ((try? journal.slips(of: sale.id)) ?? []).filter { $0.kind == .refund }
+        guard let due = SlipRule.due(sale, paidBefore: paidBefore, refundSlips: printedRefunds.count,
+                                     refundedOnSlips: printedRefunds.map(\.content.amount).reduce(0, +)),
+              shop.settings.automatic.contains(due.kind) else { return }
+        _ = issue(sale, due)
+    }
+
+    /// Prints (again) every slip of a sale, or only its newest; answers what happened per slip.
+    public func reprint(saleId: String) throws -> [String] {
+        let slips = try journal.slips(of: saleId)
+        return slips.map { print($0, copies: [.customer]) }
+    }
+
+    /// The printer's own status: nil when it prints, the reason when it cannot; a warning is logged.
+    public func checkStatus() -> PartHealth {
+        do {
+            guard let status = try printer.status() else { problem = nil; return .ok("\(printer.description) (no status from this printer)") }
+            problem = status.problem
+            if let problem = status.problem { return .failing("\(printer.description): \(problem)") }
+            if let warning = status.warning { return .warning("\(printer.description): \(warning)") }
+            return .ok(printer.description)
+        } catch {
+            problem = error.description
+            return .failing(error.description)
+        }
+    }
+
+    @discardableResult
+    func issue(_ sale: Sale, _ due: SlipRule.Due) -> String {
+        let when = Date()
+        do {
+            let record = try journal.slip(saleId: sale.id, kind: due.kind, sequence: due.sequence, businessDay: SlipRule.businessDay(when, starts: shop.settings.dayStarts, in: shop.timeZone)) { number in
+                content(sale, due, number: number, at: when)
+            }
+            guard !record.printed else { return "already printed" }
+            return print(record, copies: shop.settings.merchantCopy ? [.customer, .merchant] : [.customer])
+        } catch {
+            logger.error("slip for \(sale.id): \(error)")
+            return "\(error)"
+        }
+    }
+
+    private func print(_ record: Journal.SlipRecord, copies: [SlipContent.Copy]) -> String {
+        var problem: String?
+        for copy in copies {
+            var slip = record.content
+            slip.copy = copy
+            do {
+                let (image, _) = try painter.renderSlip(slip, strings: strings, width: printer.dots)
+                try printer.print(image, named: "\(record.businessDay)-\(slip.slipNumberText)-\(record.kind.rawValue)-\(copy.rawValue)")
+            } catch {
+                problem = "\(error)"
+                break
+            }
+        }
+        try? journal.markSlip(record, printed: problem == nil, problem: problem)
+        if let problem { logger.error("slip \(record.content.slipNumberText) for \(record.saleId) not printed, kept for reprint: \(problem)") }
+        else { logger.info("slip \(record.content.slipNumberText) printed for \(record.saleId) (\(record.kind.rawValue))") }
+        self.problem = problem
+        return problem ?? "printed"
+    }
+
+    func content(_ sale: Sale, _ due: SlipRule.Due, number: Int, at when: Date) -> SlipContent {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = shop.timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let merchant = shop.merchant
+        return SlipContent(kind: due.kind, copy: .customer, merchantName: merchant.alternateName ?? merchant.merchantName,
+                           merchantNameOther: merchant.alternateName == nil ? nil : merchant.merchantName, merchantCity: merchant.merchantCity,
+                           time: formatter.string(from: when), terminalID: shop.terminalID, slipNumber: number, saleID: sale.id,
+                           wallet: sale.wallet.flatMap { shop.registry.entry($0)?.name(for: "ja") ?? $0 }, maskedCode: sale.maskedCode,
+                           amount: due.amount, currency: sale.currency, hostReference: sale.hostID)
+    }
+}
+
+/// Which slip a sale's state calls for: pure, so each case is tested alone.
+public enum SlipRule {
+    public struct Due: Equatable, Sendable {
+        public var kind: SlipContent.Kind
+        public var sequence: Int
+        public var amount: Int
+    }
+
+    /// Paid: the sale slip. Cancelled after it was paid (a reversal, 取消): the cancel slip. A refund that has
+    /// finished (返品): one slip per refund, for the amount not yet on a slip. Nothing else prints.
+    public static func due(_ sale: Sale, paidBefore: Bool, refundSlips: Int, refundedOnSlips: Int) -> Due? {
+        switch sale.state {
+        case .paid where sale.refundInFlight == 0 && sale.refundedAmount > refundedOnSlips:
+            return Due(kind: .refund, sequence: refundSlips + 1, amount: sale.refundedAmount - refundedOnSlips)
+        case .paid where sale.refundedAmount == 0:
+            return Due(kind: .sale, sequence: 0, amount: sale.amount)
+        case .refunded where sale.refundedAmount > refundedOnSlips:
+            return Due(kind: .refund, sequence: refundSlips + 1, amount: sale.refundedAmount - refundedOnSlips)
+        case .cancelled where paidBefore:
+            return Due(kind: .cancel, sequence: 0, amount: sale.amount)
+        default:
+            return nil
+        }
+    }
+
+    /// The business day of `date`: the local calendar day, moved back one when before the day's start (minutes).
+    public static func businessDay(_ date: Date, starts minutes: Int, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let shifted = date.addingTimeInterval(-Double(minutes) * 60)
+        let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
