@@ -221,6 +221,22 @@ scrape_configs:
         log(f"sale {sale_id}: paid (the simulated shopper paid with paypay)")
         return sale_id
 
+    def scanned_sale(self):
+        """A scan-mode sale paid with a PayPay code held up to the simulated camera (the camera loop's frames)."""
+        status, sale = self.ecr("POST", "/v1/sales", {"amount": 800, "currency": "JPY", "reference": "PROM-2", "mode": "scan"})
+        if status != 201:
+            raise Failure(f"POST /v1/sales: {status} {sale}")
+        sale_id = sale["id"]
+        subprocess.run([str(self.bin / "qrpos"), "present", "900081818812345678901234", "--into", str(self.work / "camera")],
+                       check=True, stdout=subprocess.DEVNULL, env=self.env)
+        def final():
+            status, answer = self.ecr("GET", f"/v1/sales/{sale_id}?wait=5")
+            return answer if status == 200 and answer.get("status") in ("paid", "declined", "expired", "cancelled") else None
+        answer = wait_for(f"sale {sale_id} final", 40, final)
+        if answer["status"] != "paid":
+            raise Failure(f"sale {sale_id} ended {answer['status']}: {answer}")
+        log(f"sale {sale_id}: paid (800 JPY, a PayPay code read by the simulated camera)")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -256,6 +272,12 @@ def main():
                           f"qrpos serves:\n{http_get(run.metrics_port, '/metrics')[2]}")
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(result[0]["metric"].items()) if k != "__name__")
         log(f"prometheus: qrpos_sales_total{{{labels}}} = 1, {time.monotonic() - seen_at:.1f} s after the sale was paid")
+        # The camera loop and the wallet label, end to end: a scanned PayPay code.
+        run.scanned_sale()
+        wait_for('prometheus: qrpos_sales_total{outcome="paid",wallet="paypay"} == 1 and qrpos_scan_frame_seconds_count > 0', 30,
+                 lambda: (run.query_value('qrpos_sales_total{outcome="paid",wallet="paypay"}') == "1"
+                          and float(run.query_value("qrpos_scan_frame_seconds_count") or 0) > 0) or None, interval=0.5)
+        log("prometheus: qrpos_sales_total{outcome=\"paid\",wallet=\"paypay\"} = 1, and the camera loop's frames are timed")
         # What else Prometheus holds of the terminal (histogram buckets left out).
         series = run.query('{job="qrpos", __name__=~"qrpos_.+", __name__!~".+_bucket"}')
         for s in sorted(series, key=lambda s: (s["metric"]["__name__"], sorted(s["metric"].items()))):

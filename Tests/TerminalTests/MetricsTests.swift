@@ -11,9 +11,9 @@ import Testing
 @Suite struct MetricsTests {
     static let wallets: Set<String> = ["paypay", "alipay"]
 
-    /// One line of the text format for `series` (name and labels as written), or nil.
-    static func value(_ text: String, _ series: String) -> String? {
-        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.dropFirst(series.count + 1)) }
+    /// The value of `series` (name and labels as written) in the text format, or nil.
+    static func number(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.dropFirst(series.count + 1)) }
     }
 
     @Test func aSaleIsCountedOnceWhenItEndsEvenIfItIsRefundedLater() async throws {
@@ -21,18 +21,19 @@ import Testing
         let counter = try await InProcessCounter(metrics: metrics)
         defer { counter.close() }
         let sale = try await counter.runner.start(amount: 1200, currency: "JPY", reference: nil, mode: .show)
-        #expect(Self.value(metrics.text(), "qrpos_sales_open") == "1")
-        _ = try counter.link.shopperPays(sale.id)
+        #expect(Self.number(metrics.text(), "qrpos_sales_open") == 1)
+        try await ECRRouterTests.registered(counter, sale.id)
+        _ = try await counter.link.shopperPays(sale.id)
         #expect(try await counter.wait(sale.id, for: .paid))
         var text = metrics.text()
-        #expect(Self.value(text, #"qrpos_sales_total{outcome="paid",wallet="unknown"}"#) == "1", "\(text)")
-        #expect(Self.value(text, "qrpos_sales_open") == "0")
+        #expect(Self.number(text, #"qrpos_sales_total{outcome="paid",wallet="unknown"}"#) == 1, "\(text)")
+        #expect(Self.number(text, "qrpos_sales_open") == 0)
         _ = try await counter.runner.refund(sale.id, amount: 1200)
         #expect(try await counter.wait(sale.id, for: .refunded))
         text = metrics.text()
-        #expect(Self.value(text, #"qrpos_sales_total{outcome="paid",wallet="unknown"}"#) == "1", "\(text)")
+        #expect(Self.number(text, #"qrpos_sales_total{outcome="paid",wallet="unknown"}"#) == 1, "\(text)")
         #expect(!text.contains(#"outcome="refunded""#), "a refund of a paid sale is not a second end: \(text)")
-        #expect(Self.value(text, "qrpos_sales_open") == "0" && Self.value(text, "qrpos_followups_queued") == "0")
+        #expect(Self.number(text, "qrpos_sales_open") == 0 && Self.number(text, "qrpos_followups_queued") == 0)
     }
 
     @Test func labelsCarryOnlyRegistryWalletsAndTheBuild() {
@@ -43,23 +44,23 @@ import Testing
             metrics.saleEnded(sale)
         }
         let text = metrics.text()
-        #expect(Self.value(text, #"qrpos_sales_total{outcome="declined",wallet="paypay"}"#) == "1", "\(text)")
-        #expect(Self.value(text, #"qrpos_sales_total{outcome="paid",wallet="other"}"#) == "1", "\(text)")
-        #expect(Self.value(text, #"qrpos_sales_total{outcome="expired",wallet="unknown"}"#) == "1", "\(text)")
+        #expect(Self.number(text, #"qrpos_sales_total{outcome="declined",wallet="paypay"}"#) == 1, "\(text)")
+        #expect(Self.number(text, #"qrpos_sales_total{outcome="paid",wallet="other"}"#) == 1, "\(text)")
+        #expect(Self.number(text, #"qrpos_sales_total{outcome="expired",wallet="unknown"}"#) == 1, "\(text)")
         #expect(!text.contains("9000818188"), "a customer code in a label: \(text)")
-        #expect(Self.value(text, #"qrpos_build_info{version="\#(BuildVersion.current)"}"#) == "1", "\(text)")
-        #expect(Self.value(text, #"qrpos_acquirer_transport_failures_total{kind="tls_refused"}"#) == "0", "\(text)")
+        #expect(Self.number(text, #"qrpos_build_info{version="\#(BuildVersion.current)"}"#) == 1, "\(text)")
+        #expect(Self.number(text, #"qrpos_acquirer_transport_failures_total{kind="tls_refused"}"#) == 0, "\(text)")
         #expect(!text.contains("qrpos_clock_offset_seconds") && !text.contains("qrpos_certificate_days_left"), "nothing measured yet: \(text)")
         metrics.clockOffset(-1.5)
         metrics.acquirerObserver.tlsHandshakeCompleted?()
         metrics.acquirerObserver.transportFailure(.connectFailed)
         metrics.frameScanned(in: .milliseconds(12))
         let after = metrics.text()
-        #expect(Self.value(after, "qrpos_clock_offset_seconds") == "-1.5", "\(after)")
-        #expect(Self.value(after, "qrpos_acquirer_tls_handshakes_total") == "1", "\(after)")
-        #expect(Self.value(after, #"qrpos_acquirer_transport_failures_total{kind="connect_failed"}"#) == "1", "\(after)")
-        #expect(Self.value(after, "qrpos_scan_frame_seconds_count") == "1", "\(after)")
-        #expect(Self.value(after, #"qrpos_scan_frame_seconds_bucket{le="0.025"}"#) == "1", "\(after)")
+        #expect(Self.number(after, "qrpos_clock_offset_seconds") == -1.5, "\(after)")
+        #expect(Self.number(after, "qrpos_acquirer_tls_handshakes_total") == 1, "\(after)")
+        #expect(Self.number(after, #"qrpos_acquirer_transport_failures_total{kind="connect_failed"}"#) == 1, "\(after)")
+        #expect(Self.number(after, "qrpos_scan_frame_seconds_count") == 1, "\(after)")
+        #expect(Self.number(after, #"qrpos_scan_frame_seconds_bucket{le="0.025"}"#) == 1, "\(after)")
     }
 
     @Test func theCertificatesDaysLeftComeFromItsNotAfter() throws {
@@ -70,7 +71,7 @@ import Testing
         let metrics = CounterMetrics.prometheus(wallets: [])
         metrics.watchCertificate(folder + "/terminal.pem", logger: .init(label: "test"))
         metrics.refresh(now: now.addingTimeInterval(10 * 86_400))
-        let days = Self.value(metrics.registry!.emitToString(), "qrpos_certificate_days_left").flatMap(Double.init)
+        let days = Self.number(metrics.registry!.emitToString(), "qrpos_certificate_days_left")
         #expect(days.map { abs($0 - 20) < 0.01 } == true, "\(String(describing: days))")
     }
 
