@@ -32,6 +32,8 @@ public final class CounterMetrics: @unchecked Sendable {
 
     /// The registry GET /metrics serves; nil when off.
     public let registry: PrometheusCollectorRegistry?
+    /// Whether anything is recorded (`[metrics] listen` is set).
+    public var isOn: Bool { registry != nil }
     private let factory: any MetricsFactory
     /// The wallet ids of the registry: the only values the `wallet` label takes besides `unknown` and `other`.
     private let wallets: Set<String>
@@ -121,7 +123,7 @@ public final class CounterMetrics: @unchecked Sendable {
     /// Counted by the acquirer client: completed TLS handshakes (new connections) and each attempt's transport
     /// failure by kind. HTTP answers (4xx, 5xx) are not transport failures and are not counted here.
     public var acquirerObserver: AcquirerClient.Observer {
-        guard registry != nil else { return .none }
+        guard isOn else { return .none }
         return AcquirerClient.Observer(transportFailure: { [transportFailures] in transportFailures[$0]?.increment() },
                                        tlsHandshakeCompleted: { [tlsHandshakes] in tlsHandshakes.increment() })
     }

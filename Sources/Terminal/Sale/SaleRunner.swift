@@ -229,7 +229,7 @@ public actor SaleRunner {
             expiryTimers.removeValue(forKey: id)?.cancel()
         }
         // The one place a sale's end is counted: where its final state is committed.
-        if next.state.isFinal && !sale.state.isFinal && endsForTheFirstTime(id, from: sale.state) { metrics.saleEnded(next) }
+        if metrics.isOn && next.state.isFinal && !sale.state.isFinal && endsForTheFirstTime(id, from: sale.state) { metrics.saleEnded(next) }
         metrics.openSales(sales.values)
         if !next.sameContent(as: sale) { announce(next) }
         for effect in effects { perform(effect, next) }
