@@ -12,7 +12,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz
+.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz metrics-test
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
@@ -71,6 +71,17 @@ vm-test: deps
 	$(SWIFT) build --scratch-path $(VM_BUILD) --product qrpos $(NOTTY)
 	$(SWIFT) build --scratch-path $(VM_BUILD) --product acquirer-sim $(NOTTY)
 	python3 Board/qemu-x86_64/vm.py --bin $(VM_BUILD)/debug test
+
+# GET /metrics of a real `qrpos run` (with acquirer-sim) scraped by a real Prometheus (Debian's package, installed here
+# when missing; its service is not used: the test runs its own on loopback with a temporary config and data folder).
+metrics-test: deps
+	@dpkg-query -W -f='$${Status}' prometheus 2>/dev/null | grep -q 'ok installed' || { \
+	  echo "make metrics-test: installing prometheus"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+	$(SWIFT) build --product qrpos $(NOTTY)
+	$(SWIFT) build --product acquirer-sim $(NOTTY)
+	python3 Tests/Prometheus/prometheus_test.py --bin .build/debug
 
 # The ECR API of a real `qrpos run` (with acquirer-sim) against Docs/ecr-api.yaml, checked by schemathesis from PyPI
 # (installed once into the git-ignored .build-venv/): no 5xx, documented statuses, content types and bodies only.

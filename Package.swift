@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The ECR API registers drive the terminal with.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Metrics for a fleet: the Prometheus text format on a separate listen address, off by default.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         systemLibrary("CQRencode", pkgConfig: "libqrencode", apt: "libqrencode-dev"),
@@ -105,7 +108,10 @@ let package = Package(
                                                 .product(name: "TOMLKit", package: "TOMLKit"),
                                                 .product(name: "X509", package: "swift-certificates"),
                                                 .product(name: "Logging", package: "swift-log"),
-                                                .product(name: "Hummingbird", package: "hummingbird")]),
+                                                .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "Metrics", package: "swift-metrics"),
+                                                .product(name: "X509", package: "swift-certificates"), // the certificate's days left
+                                                .product(name: "Prometheus", package: "swift-prometheus")]),
         .executableTarget(
             name: "qrpos",
             dependencies: [

@@ -47,6 +47,35 @@ struct MutualTLSTests {
         }
     }
 
+    /// What the client's observer is told (the terminal's metrics count it): one handshake for a connection that is
+    /// reused, and a refused handshake as `tls_refused`, not as a handshake.
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var handshakes = 0, failures: [TransportFailure] = []
+        var observer: AcquirerClient.Observer {
+            .init(transportFailure: { kind in self.lock.withLock { self.failures.append(kind) } },
+                  tlsHandshakeCompleted: { self.lock.withLock { self.handshakes += 1 } })
+        }
+        var counts: (handshakes: Int, failures: [TransportFailure]) { lock.withLock { (handshakes, failures) } }
+    }
+
+    @Test func theObserverCountsHandshakesAndTLSRefusals() async throws {
+        try await TestHost.with { host in
+            let good = Seen()
+            try await host.withClient(observer: good.observer) { client in
+                for n in 1...3 { guard case .done = await client.charge(Sample.charge("S-OBS-\(n)")) else { Issue.record("charge \(n)"); return } }
+            }
+            #expect(good.counts.handshakes == 1 && good.counts.failures.isEmpty, "\(good.counts)")
+            let stranger = try Self.strangerPKI(in: host)
+            let identity = AcquirerConfiguration.TerminalIdentity(caCertificate: stranger.caCertificate, certificate: host.pki.terminalCertificate,
+                                                                  privateKey: host.pki.terminalKey)
+            let refused = Seen()
+            let outcome = try await host.withClient(identity: identity, observer: refused.observer) { await $0.charge(Sample.charge("S-OBS-4")) }
+            guard case .unreachable = outcome else { Issue.record("expected unreachable, got \(outcome)"); return }
+            #expect(refused.counts.handshakes == 0 && refused.counts.failures == [.tlsRefused], "\(refused.counts)")
+        }
+    }
+
     @Test func aHostNotFromThePinnedCAIsRefusedByTheTerminal() async throws {
         try await TestHost.with { host in
             let stranger = try Self.strangerPKI(in: host)

@@ -42,6 +42,33 @@ struct ConfigTests {
         }
     }
 
+    /// `[metrics] listen` turns GET /metrics on; absent (or an empty `[metrics]` table) leaves it off.
+    @Test func metricsAreOffUnlessTheFileNamesAnAddress() throws {
+        #expect(try Self.load(Self.simTerminal).metricsListen == nil)
+        #expect(try Self.load(Self.simTerminal + "\n[metrics]\n").metricsListen == nil)
+        let on = try Self.load(Self.simTerminal + "\n[metrics]\nlisten = \"127.0.0.1:9464\"\n")
+        #expect(on.metricsListen?.host == "127.0.0.1" && on.metricsListen?.port == 9464)
+        let named = try Self.load(Self.simTerminal + "\n[metrics]\nlisten = \"localhost:9100\"\n")
+        #expect(named.metricsListen?.host == "localhost" && named.metricsListen?.port == 9100)
+    }
+
+    @Test(arguments: [
+        ("\"127.0.0.1\"", "must be HOST:PORT"), ("\"127.0.0.1:0\"", "must be HOST:PORT"), ("\"127.0.0.1:65536\"", "must be HOST:PORT"),
+        ("\":9464\"", "must be HOST:PORT"), ("\"127.0.0.1:\"", "must be HOST:PORT"), ("\"127.0.0.1:x\"", "must be HOST:PORT"),
+        ("\"127.0.0.1:9464:1\"", "must be HOST:PORT"), ("\"host name:9464\"", "must be HOST:PORT"), ("\"\"", "must be HOST:PORT"),
+        ("9464", "must be a quoted string"), ("true", "must be a quoted string"),
+        ("\"127.0.0.1:8417\"", "must differ from ecr.listen"), ("\"0.0.0.0:8417\"", "must differ from ecr.listen"),
+    ])
+    func aBadMetricsAddressStopsStartUp(listen: String, problem: String) {
+        do {
+            _ = try Self.load(Self.simTerminal + "\n[metrics]\nlisten = \(listen)\n")
+            Issue.record("accepted metrics.listen = \(listen)")
+        } catch {
+            #expect(error.key == "metrics.listen" && error.problem.hasPrefix(problem), "\(error)")
+            #expect(error.description.hasPrefix("/x/terminal.toml: metrics.listen: "), "\(error)")
+        }
+    }
+
     /// Inputs that aborted the terminal inside toml++ now stop start-up with the file, the line and the reason.
     @Test(arguments: [
         ("accepted_wallets = [\"paypay\", \"rakutenpay\", \"dbarai\", \"aupay\", \"merpay\", \"alipayplus\", \"wechatpay\", \"unionpay\"]",

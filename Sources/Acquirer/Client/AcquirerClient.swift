@@ -13,11 +13,26 @@ public final class AcquirerClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger
     private let base: String
+    private let observer: Observer
+
+    /// Told of what happens on the wire, for counting (the terminal's metrics); called on the client's tasks, so it
+    /// must be quick and never block.
+    public struct Observer: Sendable {
+        /// One attempt failed in transport (a request retried with its key reports each attempt that failed).
+        public var transportFailure: @Sendable (TransportFailure) -> Void
+        /// A new connection to the host finished its TLS handshake (each new connection is a full handshake: no
+        /// session resumption). Nil leaves the connection setup exactly as AsyncHTTPClient does it.
+        public var tlsHandshakeCompleted: (@Sendable () -> Void)?
+        public init(transportFailure: @escaping @Sendable (TransportFailure) -> Void = { _ in }, tlsHandshakeCompleted: (@Sendable () -> Void)? = nil) {
+            self.transportFailure = transportFailure; self.tlsHandshakeCompleted = tlsHandshakeCompleted
+        }
+        public static let none = Observer()
+    }
 
     /// Headers added to every request made inside `withValue` (e.g. `X-Sim-Fault` against the simulator).
     @TaskLocal public static var extraHeaders: [String: String] = [:]
 
-    public init(_ configuration: AcquirerConfiguration, logger: Logger = Logger(label: "qrpos.acquirer")) throws {
+    public init(_ configuration: AcquirerConfiguration, logger: Logger = Logger(label: "qrpos.acquirer"), observer: Observer = .none) throws {
         guard let scheme = configuration.host.scheme, scheme == "https", configuration.host.host != nil else {
             throw TerminalTLS.SetupError(description: "the acquirer address must be https://HOST:PORT, not \(configuration.host)")
         }
@@ -32,11 +47,20 @@ public final class AcquirerClient: Sendable {
             decompression: .disabled
         )
         http.httpVersion = .http1Only
+        if let handshake = observer.tlsHandshakeCompleted {
+            // AsyncHTTPClient calls this once per new HTTP/1.1 connection, after the TLS handshake and ALPN are done
+            // and before the first request goes out on it: the one place a completed handshake can be counted.
+            http.http1_1ConnectionDebugInitializer = { channel in
+                handshake()
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+        }
         // Our own retry policy decides, with the same key; a hidden second connect loop would only hide "offline".
         http.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
         self.configuration = configuration
         self.logger = logger
+        self.observer = observer
         self.base = configuration.host.absoluteString.hasSuffix("/") ? String(configuration.host.absoluteString.dropLast()) : configuration.host.absoluteString
     }
 
@@ -151,7 +175,9 @@ public final class AcquirerClient: Sendable {
             let answer = try await response.body.collect(upTo: 4 << 20)
             return AnswerReading.read(status: Int(response.status.code), body: Data(answer.readableBytesView))
         } catch {
-            switch FailureClassification.classify(error) {
+            let (verdict, failure) = FailureClassification.classified(error)
+            observer.transportFailure(failure)
+            switch verdict {
             case let .unreachable(reason): return .unreachable(reason)
             case let .unknown(unknown): return .unknown(unknown)
             }

@@ -21,11 +21,14 @@ final class CameraLoop: @unchecked Sendable {
     let health: HealthBoard
     let logger: Logger
     let found: @Sendable (String) -> Void
+    let metrics: CounterMetrics
     private let lock = NSLock()
     private var stopping = false
 
-    init(camera: any Camera, scanner: CodeScanner, gate: ScanGate, health: HealthBoard, logger: Logger, found: @escaping @Sendable (String) -> Void) {
-        self.camera = camera; self.scanner = scanner; self.gate = gate; self.health = health; self.logger = logger; self.found = found
+    init(camera: any Camera, scanner: CodeScanner, gate: ScanGate, health: HealthBoard, logger: Logger, metrics: CounterMetrics = .off,
+         found: @escaping @Sendable (String) -> Void) {
+        self.camera = camera; self.scanner = scanner; self.gate = gate; self.health = health; self.logger = logger; self.metrics = metrics
+        self.found = found
     }
 
     func stop() { lock.withLock { stopping = true } }
@@ -39,7 +42,10 @@ final class CameraLoop: @unchecked Sendable {
                     let outcome = try camera.capture(timeoutMilliseconds: 200) { frame in
                         // Asked per frame: the gate may open while this call waits for one.
                         guard gate.open else { return }
-                        for code in scanner.scan(frame) { found(code.text) }
+                        let started = ContinuousClock.now
+                        let codes = scanner.scan(frame)
+                        metrics.frameScanned(in: ContinuousClock.now - started)
+                        for code in codes { found(code.text) }
                     }
                     if case let .unreadable(file, reason) = outcome { logger.warning("camera: \(file): \(reason)") }
                     if !gate.open { scanner.resetWindow() }

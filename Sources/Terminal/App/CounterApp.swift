@@ -109,6 +109,8 @@ final class Assembly: @unchecked Sendable {
     let health: HealthBoard
     let gate = ScanGate()
     let token: String
+    /// Off (records nothing) unless the terminal file has `[metrics] listen`.
+    let metrics: CounterMetrics
     /// While this file exists, sales are refused: a damaged journal was set aside (JournalBlock).
     let blockNote: String
     private let stopping = StopFlag()
@@ -129,17 +131,22 @@ final class Assembly: @unchecked Sendable {
             }
             do { journal = try Journal(path: terminal.journalPath) } catch { throw StartFailure("\(error)") }
         } catch { throw StartFailure("\(error)") }
+        metrics = terminal.metricsListen != nil ? CounterMetrics.bootstrapPrometheus(wallets: Set(registry.all.map(\.id))) : .off
         let identity = AcquirerConfiguration.TerminalIdentity(pkiFolder: terminal.pkiFolder)
         let timeouts = AcquirerConfiguration.Timeouts(connect: .seconds(terminal.connectTimeout), read: .seconds(terminal.readTimeout),
                                                       request: .seconds(terminal.requestTimeout))
-        do { client = try AcquirerClient(AcquirerConfiguration(host: terminal.acquirerURL, identity: identity, timeouts: timeouts), logger: logger) } catch {
+        do {
+            client = try AcquirerClient(AcquirerConfiguration(host: terminal.acquirerURL, identity: identity, timeouts: timeouts), logger: logger,
+                                        observer: metrics.acquirerObserver)
+        } catch {
             throw StartFailure("acquirer link: \(error) (create the PKI with `qrpos pki dev --out \(terminal.pkiFolder)`)")
         }
         runner = SaleRunner(journal: journal, client: client, merchant: terminal.merchant,
                             settings: .init(codeLifetime: terminal.codeLifetime, terminalLabel: terminal.terminalID,
                                             longPoll: min(.seconds(20), timeouts.longestWait), maximumAmount: terminal.maximumAmount,
                                             scheme: terminal.scheme),
-                            logger: logger)
+                            logger: logger, metrics: metrics)
+        if terminal.metricsListen != nil { metrics.watchCertificate(identity.certificate, logger: logger) }
 
         let (width, height) = board.displaySize
         let display: any Display
@@ -196,9 +203,9 @@ final class Assembly: @unchecked Sendable {
                                 lights: { [statusLights] signal in statusLights?.show(signal) },
                                 heartbeat: { if watchdog { ServiceManager.watchdog() } }),
                           logger: logger)
-        camera = openedCamera.map { [counter, gate, health] opened in
+        camera = openedCamera.map { [counter, gate, health, metrics] opened in
             CameraLoop(camera: opened, scanner: CodeScanner(classifier: Classifier(registry: registry), settings: .video), gate: gate,
-                       health: health, logger: logger) { text in counter.send(.code(text)) }
+                       health: health, logger: logger, metrics: metrics) { text in counter.send(.code(text)) }
         }
     }
 
@@ -221,6 +228,7 @@ final class Assembly: @unchecked Sendable {
             logger.critical("the journal cannot be read: \(error)")
         }
         startECR()
+        startMetrics()
         camera?.start()
         if let keypad { Task { for await key in keypad.keys() { counter.send(.key(key)) } } }
         Task { while true { try? await Task.sleep(for: .seconds(1)); counter.send(.tick) } }
@@ -235,7 +243,7 @@ final class Assembly: @unchecked Sendable {
                                                    "ecr": "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"])
         ServiceManager.ready(status: "counter up on board \(board.name); ECR API on \(terminal.ecrListen.host):\(terminal.ecrListen.port)")
         if !interactive {
-            print("qrpos running on board \(board.name): screens on \(health["display"]?.detail ?? "?"); ECR API http://\(terminal.ecrListen.host):\(terminal.ecrListen.port) (token in \(terminal.ecrTokenFile))")
+            print("qrpos running on board \(board.name): screens on \(health["display"]?.detail ?? "?"); ECR API http://\(terminal.ecrListen.host):\(terminal.ecrListen.port) (token in \(terminal.ecrTokenFile))\(terminal.metricsListen.map { "; metrics http://\($0.host):\($0.port)/metrics" } ?? "")")
             fflush(nil)
         }
     }
@@ -303,6 +311,26 @@ final class Assembly: @unchecked Sendable {
                 Foundation.exit(1)
             }
         }
+    }
+
+    /// GET /metrics on `[metrics] listen`, and the clock offset measured for it once a minute (one `GET /v1/time`).
+    private func startMetrics() {
+        guard let listen = configuration.terminal.metricsListen else { return }
+        let server = MetricsServer.application(metrics: metrics, host: listen.host, port: listen.port, logger: logger)
+        Task { [logger] in
+            do { try await server.run() } catch {
+                // Metrics are for the fleet, not for sales: the counter goes on without them, and says so.
+                logger.error("metrics: GET /metrics cannot be served on \(listen.host):\(listen.port): \(error)")
+                FileHandle.standardError.write(Data("qrpos: metrics cannot be served on \(listen.host):\(listen.port): \(error)\n".utf8))
+            }
+        }
+        Task { [weak self] in
+            while let self, !self.stopping.isSet {
+                if case let .done(offset) = await self.client.clockOffset() { self.metrics.clockOffset(offset) }
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
+        logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
     }
 
     /// Orderly shutdown: no new sales, in-flight work is already journalled (every transition is committed before

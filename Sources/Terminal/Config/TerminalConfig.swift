@@ -30,6 +30,8 @@ public struct TerminalConfig: Sendable {
     /// The largest amount the terminal takes, in minor units (yen).
     public var maximumAmount: Int
     public var ecrListen: (host: String, port: Int)
+    /// Where the Prometheus text format is served (`metrics.listen`); nil, the default, is off.
+    public var metricsListen: (host: String, port: Int)?
     public var ecrTokenFile: String
     public var journalPath: String
     /// Refuse payments until the system clock is synchronised.
@@ -146,12 +148,17 @@ public struct TerminalConfig: Sendable {
             maximumAmount = try f.int("sale.maximum_amount", default: 1_000_000, range: 1...9_999_999_999)
         }
         guard Currency.code(currency) != nil else { throw ConfigError(file: merchantSource, key: "sale.currency", problem: "\"\(currency)\" is not an ISO 4217 code this terminal knows") }
-        let listen = try f.string("ecr.listen", default: "127.0.0.1:8417")
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
-            throw ConfigError(file: path, key: "ecr.listen", problem: "must be HOST:PORT, found \"\(listen)\"")
+        ecrListen = try f.listenAddress("ecr.listen", default: "127.0.0.1:8417")
+        // Off unless the file names an address; never the ECR API's own (one of the two could not start).
+        if f.value("metrics.listen") != nil {
+            let metrics = try f.listenAddress("metrics.listen", default: "")
+            if metrics.port == ecrListen.port && (metrics.host == ecrListen.host || [metrics.host, ecrListen.host].contains("0.0.0.0")) {
+                throw ConfigError(file: path, key: "metrics.listen", problem: "must differ from ecr.listen (\(ecrListen.host):\(ecrListen.port))")
+            }
+            metricsListen = metrics
+        } else {
+            metricsListen = nil
         }
-        ecrListen = (String(parts[0]), port)
         ecrTokenFile = Self.resolve(try f.string("ecr.token_file", default: "ecr.token"), in: stateFolder)
         journalPath = Self.resolve(try f.string("terminal.journal", default: "journal.sqlite"), in: stateFolder)
         requireClockSync = try f.bool("clock.require_sync", default: true)
@@ -225,6 +232,17 @@ struct ConfigFile {
     func optionalString(_ key: String) throws(ConfigError) -> String? {
         guard value(key) != nil else { return nil }
         return try string(key)
+    }
+
+    /// A HOST:PORT to listen on (`ecr.listen`, `metrics.listen`): a host name or IPv4 address, a port in 1…65535.
+    func listenAddress(_ key: String, default fallback: String) throws(ConfigError) -> (host: String, port: Int) {
+        let listen = try string(key, default: fallback)
+        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
+              let port = Int(parts[1]), (1...65535).contains(port) else {
+            throw ConfigError(file: path, key: key, problem: "must be HOST:PORT, found \"\(listen)\"")
+        }
+        return (String(parts[0]), port)
     }
 
     /// One of an enum's cases by its name; the error lists the names it takes.

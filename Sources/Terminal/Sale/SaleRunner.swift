@@ -39,6 +39,7 @@ public actor SaleRunner {
     private let merchant: PaymentRequest
     private let settings: Settings
     private let logger: Logger
+    private let metrics: CounterMetrics
     private var sales: [String: Sale] = [:]
     /// Full customer codes, kept in memory only for the charge in flight (never journalled or logged).
     private var customerCodes: [String: String] = [:]
@@ -47,8 +48,10 @@ public actor SaleRunner {
     private var listeners: [@Sendable (SaleChange) -> Void] = []
     private let crashPoint = ProcessInfo.processInfo.environment["QRPOS_CRASH_AT"]
 
-    public init(journal: Journal, client: any AcquirerLink, merchant: PaymentRequest, settings: Settings, logger: Logger) {
+    public init(journal: Journal, client: any AcquirerLink, merchant: PaymentRequest, settings: Settings, logger: Logger,
+                metrics: CounterMetrics = .off) {
         self.journal = journal; self.client = client; self.merchant = merchant; self.settings = settings; self.logger = logger
+        self.metrics = metrics
     }
 
     /// Called on every committed change, in commit order, from inside the runner (screens, lights, the camera gate).
@@ -167,6 +170,7 @@ public actor SaleRunner {
             logger.notice("resuming sale", metadata: ["sale": "\(sale.id)", "state": "\(sale.state.rawValue)"])
             handle(sale.id, .recover)
         }
+        metrics.openSales(sales.values)
         return unfinished
     }
 
@@ -224,8 +228,25 @@ public actor SaleRunner {
             customerCodes[id] = nil
             expiryTimers.removeValue(forKey: id)?.cancel()
         }
+        // The one place a sale's end is counted: where its final state is committed.
+        if metrics.isOn && next.state.isFinal && !sale.state.isFinal && endsForTheFirstTime(id, from: sale.state) { metrics.saleEnded(next) }
+        metrics.openSales(sales.values)
         if !next.sameContent(as: sale) { announce(next) }
         for effect in effects { perform(effect, next) }
+    }
+
+    /// Whether a sale that reaches a final state now ends for the first time. The one way out of a final state is a
+    /// refund of a paid sale (paid -> refunding -> paid or refunded), so only from `refunding` can it have ended
+    /// before; a cashier's cancel whose payment slipped through also goes by `refunding` without having ended. The
+    /// journal's history tells them apart (its last line is the transition just committed).
+    private func endsForTheFirstTime(_ id: String, from previous: SaleState) -> Bool {
+        guard previous == .refunding else { return true }
+        do {
+            return try !journal.transitions(of: id).dropLast().contains { SaleState(rawValue: $0.toState)?.isFinal == true }
+        } catch {
+            logger.error("metrics: the sale's history cannot be read; its end is not counted", metadata: ["sale": "\(id)", "error": "\(error)"])
+            return false
+        }
     }
 
     private func announce(_ sale: Sale) {

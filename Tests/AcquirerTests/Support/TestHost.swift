@@ -79,9 +79,9 @@ struct TestHost {
 
     /// A client for the duration of `body`, shut down afterwards.
     func withClient<T>(identity: AcquirerConfiguration.TerminalIdentity? = nil, timeouts: AcquirerConfiguration.Timeouts = .init(),
-                       retry: AcquirerConfiguration.RetryPolicy = .never, url: URL? = nil,
+                       retry: AcquirerConfiguration.RetryPolicy = .never, url: URL? = nil, observer: AcquirerClient.Observer = .none,
                        _ body: (AcquirerClient) async throws -> T) async throws -> T {
-        let client = try AcquirerClient(configuration(identity: identity, timeouts: timeouts, retry: retry, url: url))
+        let client = try AcquirerClient(configuration(identity: identity, timeouts: timeouts, retry: retry, url: url), observer: observer)
         do {
             let result = try await body(client)
             try await client.shutdown()
