@@ -41,6 +41,7 @@ test: deps
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	python3 Tests/Chaos/chaos.py --bin .build/debug --sales $(CHAOS_TEST_SALES) --seed $(CHAOS_TEST_SEED)
 	$(MAKE) --no-print-directory ecr-contract
+	$(MAKE) --no-print-directory metrics-test
 	$(MAKE) --no-print-directory vm-test
 
 bench: deps

@@ -26,6 +26,8 @@ public struct SlipContent: Sendable, Equatable, Codable {
     public var hostReference: String?
     /// Label languages, first the main one (ja, then en at a Japanese counter).
     public var languages: [String]
+    /// Printed again on request (再発行): said on the slip, so it is never taken for a second payment.
+    public var reprint = false
 
     public init(kind: Kind, copy: Copy, merchantName: String, merchantNameOther: String? = nil, merchantCity: String, time: String,
                 terminalID: String, slipNumber: Int, saleID: String, wallet: String?, maskedCode: String?, amount: Int, currency: String,
@@ -68,13 +70,14 @@ public enum SlipLayout {
         text(slip.merchantCity, primary, height: line * 4 / 5); y += line
         text(label("slip_\(slip.kind.rawValue)"), primary, height: line * 3 / 2); y += line * 3 / 2
         text(label("slip_\(slip.copy.rawValue)_copy"), primary, height: line * 4 / 5); y += line
+        if slip.reprint { text(label("slip_reprint"), primary, height: line); y += line }
         rule()
         var rows: [(String, String)] = [("slip_date", slip.time), ("slip_terminal", slip.terminalID), ("slip_number", slip.slipNumberText),
                                         ("slip_sale_id", slip.saleID)]
         if let wallet = slip.wallet { rows.append(("slip_wallet", wallet)) }
         if let code = slip.maskedCode { rows.append(("slip_code", code)) }
         if let reference = slip.hostReference { rows.append(("slip_host_reference", reference)) }
-        let labelWidth = inner * 9 / 20
+        let labelWidth = inner / 2
         for (key, value) in rows {
             text(label(key), primary, height: line * 4 / 5, alignment: .leading, w: labelWidth)
             text(value, primary, height: line * 4 / 5, alignment: .leading, x: margin + labelWidth, w: inner - labelWidth)

@@ -111,6 +111,8 @@ final class Assembly: @unchecked Sendable {
     let token: String
     /// Off (records nothing) unless the terminal file has `[metrics] listen`.
     let metrics: CounterMetrics
+    /// Slips, when the board has a printer.
+    let receipts: ReceiptDesk?
     /// While this file exists, sales are refused: a damaged journal was set aside (JournalBlock).
     let blockNote: String
     private let stopping = StopFlag()
@@ -198,6 +200,22 @@ final class Assembly: @unchecked Sendable {
         }
         let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
+        if devices?.printer != nil {
+            do {
+                let printer = try devices!.openPrinter()
+                health["printer"] = .ok(printer.description)
+                receipts = ReceiptDesk(printer: printer, fonts: try CounterAssets.fonts(languages), strings: try CounterAssets.strings(languages), journal: journal,
+                                       shop: .init(terminalID: terminal.terminalID, merchant: terminal.merchant, settings: terminal.receipts, registry: registry),
+                                       logger: logger)
+            } catch {
+                health["printer"] = .failing("\(error)")
+                logger.error("printer: \(error)")
+                receipts = nil
+            }
+        } else {
+            health["printer"] = .absent
+            receipts = nil
+        }
         let watchdog = ServiceManager.watchdogInterval != nil
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
                                 lights: { [statusLights] signal in statusLights?.show(signal) },
@@ -211,13 +229,15 @@ final class Assembly: @unchecked Sendable {
 
     /// Brings the counter up: first screen, unfinished sales resumed, the ECR API, camera, keypad, clock and link.
     func start() async {
-        let counter = self.counter, gate = self.gate
+        let counter = self.counter, gate = self.gate, receipts = self.receipts
         await runner.onChange { change in
             // In step with the journal (this runs inside the runner): a code held up the moment the sale waits is
             // not missed, and the gate follows the sale that waits for a code, not whichever sale changed last.
             gate.open = change.waitingForCode
             counter.send(.sale(change.sale))
+            if [.paid, .cancelled, .refunded].contains(change.sale.state) { receipts?.send(change.sale) }
         }
+        if let receipts { Task { await receipts.run() } }
         lights?.start()
         Task { await counter.run() }
         counter.send(.blocked(JournalBlock.read(blockNote)))
@@ -252,11 +272,21 @@ final class Assembly: @unchecked Sendable {
     /// the certificate needs renewing (from 30 days before it expires).
     @discardableResult
     func checkLink() async -> Bool {
+        var attention: [String] = []
         let expiry = Provisioning.certificateExpiry(pkiFolder: configuration.terminal.pkiFolder)
         switch PartHealth.certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft) {
-        case let .warning(text), let .failing(text): counter.send(.attention("certificate \(text)"))
-        case .ok, .absent: counter.send(.attention(nil))
+        case let .warning(text), let .failing(text): attention.append("certificate \(text)")
+        case .ok, .absent: break
         }
+        if let receipts {
+            let printer = await receipts.checkStatus()
+            health["printer"] = printer
+            switch printer {
+            case let .warning(text), let .failing(text): attention.append(text)
+            case .ok, .absent: break
+            }
+        }
+        counter.send(.attention(attention.isEmpty ? nil : attention.joined(separator: "; ")))
         return await probeLink() != nil
     }
 
@@ -276,6 +306,8 @@ final class Assembly: @unchecked Sendable {
     private func startECR() {
         let terminal = configuration.terminal
         let counter = self.counter, health = self.health, stopping = self.stopping, blockNote = self.blockNote
+        var reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])?
+        if let desk = receipts { reprint = { id in try await desk.reprint(saleId: id) } }
         let ecr = ECRServer.application(
             runner: runner,
             options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
@@ -300,7 +332,8 @@ final class Assembly: @unchecked Sendable {
                                let expiry = Provisioning.certificateExpiry(pkiFolder: terminal.pkiFolder)
                                parts["certificate"] = .certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft)
                                return HealthReport(parts)
-                           }),
+                           },
+                           reprint: reprint),
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
         let listen = "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"
         Task { [logger] in
@@ -342,6 +375,7 @@ final class Assembly: @unchecked Sendable {
         camera?.stop()
         keypad?.close()
         counter.finish()
+        receipts?.finish()
         lights?.stop()
         lights?.lights.close()
         await presenter.close()

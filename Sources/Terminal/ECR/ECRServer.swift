@@ -11,9 +11,12 @@ public enum ECRServer {
         /// Nil when payments may be taken; otherwise why not (clock, offline), shown to the register.
         public var refusal: @Sendable () async -> String?
         public var health: @Sendable () async -> HealthReport
+        /// Prints a sale's slips again; nil on a board without a printer.
+        public var reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])?
         public init(token: String, currency: String, maximumAmount: Int, refusal: @escaping @Sendable () async -> String?,
-                    health: @escaping @Sendable () async -> HealthReport) {
+                    health: @escaping @Sendable () async -> HealthReport, reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])? = nil) {
             self.token = token; self.currency = currency; self.maximumAmount = maximumAmount; self.refusal = refusal; self.health = health
+            self.reprint = reprint
         }
     }
 
@@ -93,6 +96,17 @@ public enum ECRServer {
             do { return json(.accepted, SaleView(try await runner.refund(id, amount: amount))) } catch let refusal as SaleRunner.FollowUpRefusal {
                 return problem(refusal, saleId: id)
             }
+        }
+
+        router.post("/v1/sales/:id/receipt") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            guard let reprint = options.reprint else { return problem(.conflict, "this terminal has no receipt printer", saleId: id) }
+            guard try await runner.wait(id, seconds: 0) != nil else { return problem(.notFound, "no sale \(id)") }
+            let slips = try await reprint(id)
+            guard !slips.isEmpty else { return problem(.conflict, "sale \(id) has no slip: slips are made when a sale is paid, cancelled after payment or refunded", saleId: id) }
+            struct Answer: Encodable { var saleId: String; var slips: [ReceiptDesk.Reprint] }
+            return json(.ok, Answer(saleId: id, slips: slips))
         }
 
         router.get("/v1/health") { request, _ -> Response in
@@ -221,7 +235,7 @@ public struct SaleView: Codable, Sendable {
 /// {"error": …} form, so a register integrator always reads what went wrong.
 struct ProblemAnswers: RouterMiddleware {
     typealias Context = BasicRequestContext
-    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/refunds, GET /v1/health"
+    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/sales/{id}/receipt, POST /v1/refunds, GET /v1/health"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as HTTPError {

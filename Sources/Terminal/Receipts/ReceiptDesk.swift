@@ -30,8 +30,22 @@ public actor ReceiptDesk {
     /// What the last status read said: nil when the printer prints, else why not.
     public private(set) var problem: String?
 
+    private let changes: AsyncStream<Sale>
+    private nonisolated let inbox: AsyncStream<Sale>.Continuation
+    public nonisolated let printerDescription: String
+
     public init(printer: sending any Printer, fonts: sending FontBook, strings: UIStrings, journal: Journal, shop: Shop, logger: Logger) {
+        printerDescription = printer.description
         self.printer = printer; painter = ScreenPainter(fonts: fonts); self.strings = strings; self.journal = journal; self.shop = shop; self.logger = logger
+        (changes, inbox) = AsyncStream.makeStream(of: Sale.self)
+    }
+
+    /// Queues a sale's change, in the order the runner committed it; `run` prints what it calls for.
+    public nonisolated func send(_ sale: Sale) { inbox.yield(sale) }
+    public nonisolated func finish() { inbox.finish() }
+
+    public func run() async {
+        for await sale in changes { saleChanged(sale) }
     }
 
     /// A sale changed: print the slip it calls for, if the terminal file says so.
@@ -44,10 +58,21 @@ public actor ReceiptDesk {
         _ = issue(sale, due)
     }
 
-    /// Prints (again) every slip of a sale, or only its newest; answers what happened per slip.
-    public func reprint(saleId: String) throws -> [String] {
-        let slips = try journal.slips(of: saleId)
-        return slips.map { print($0, copies: [.customer]) }
+    /// What a reprint did with one slip.
+    public struct Reprint: Encodable, Sendable {
+        public var slipNumber: String
+        public var kind: String
+        public var businessDay: String
+        /// "printed", or why not (the slip stays kept for another reprint).
+        public var result: String
+    }
+
+    /// Prints every slip of a sale again (the customer copy); answers what happened per slip.
+    public func reprint(saleId: String) throws -> [Reprint] {
+        try journal.slips(of: saleId).map { slip in
+            Reprint(slipNumber: slip.content.slipNumberText, kind: slip.kind.rawValue, businessDay: slip.businessDay,
+                    result: print(slip, copies: [.customer], reprint: true))
+        }
     }
 
     /// The printer's own status: nil when it prints, the reason when it cannot; a warning is logged.
@@ -79,14 +104,15 @@ public actor ReceiptDesk {
         }
     }
 
-    private func print(_ record: Journal.SlipRecord, copies: [SlipContent.Copy]) -> String {
+    private func print(_ record: Journal.SlipRecord, copies: [SlipContent.Copy], reprint: Bool = false) -> String {
         var problem: String?
         for copy in copies {
             var slip = record.content
             slip.copy = copy
+            slip.reprint = reprint
             do {
                 let (image, _) = try painter.renderSlip(slip, strings: strings, width: printer.dots)
-                try printer.print(image, named: "\(record.businessDay)-\(slip.slipNumberText)-\(record.kind.rawValue)-\(copy.rawValue)")
+                try printer.print(image, named: "\(record.businessDay)-\(slip.slipNumberText)-\(record.kind.rawValue)-\(copy.rawValue)\(reprint ? "-reprint" : "")")
             } catch {
                 problem = "\(error)"
                 break
