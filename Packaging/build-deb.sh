@@ -9,7 +9,8 @@ maintainer=${DEB_MAINTAINER:-qrpos maintainers <maintainers@qrpos.example>}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 stage=$out/stage
-rm -rf "$stage" && mkdir -p "$stage"
+rm -rf "$stage" && mkdir -p "$stage/debian"
+printf 'Source: qrpos\n\nPackage: qrpos\nArchitecture: any\n\nPackage: qrpos-acquirer-sim\nArchitecture: any\n' > "$stage/debian/control"
 
 fail() { echo "build-deb: $*" >&2; exit 1; }
 
@@ -28,11 +29,11 @@ default_board() {
 }
 
 # Depends from the libraries the binary really links (dpkg-shlibdeps reads the shlibs of Debian's packages).
+# The staging folder has debhelper's layout (debian/control, debian/PACKAGE/) because dpkg-shlibdeps expects it.
 shlibs() {
-    local dir; dir=$(mktemp -d)
-    mkdir "$dir/debian" && printf 'Source: qrpos\n\nPackage: qrpos\nArchitecture: any\n' > "$dir/debian/control"
-    (cd "$dir" && dpkg-shlibdeps -O -e"$1" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
-    rm -rf "$dir"
+    local deps; deps=$(cd "$stage" && dpkg-shlibdeps -O -e"$1" | sed -n 's/^shlibs:Depends=//p')
+    [ -n "$deps" ] || fail "dpkg-shlibdeps found no dependencies for $1"
+    echo "$deps"
 }
 
 # Common parts of a package: stripped program, doc folder, md5sums, control file, then dpkg-deb.
@@ -55,7 +56,7 @@ finish() {
 }
 
 # qrpos: program, shared files, board files, /etc defaults, service, udev rules, maintainer scripts.
-root=$stage/qrpos
+root=$stage/debian/qrpos
 install -D -m 0755 "$bindir/qrpos" "$root/usr/bin/qrpos"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/qrpos"
 mkdir -p "$root/usr/share/qrpos"
@@ -79,11 +80,14 @@ mkdir -p "$root/DEBIAN"
 install -m 0644 "$here/debian/conffiles" "$root/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "$here/debian/qrpos.$s" "$root/DEBIAN/$s"; done
 # Fonts the screens draw with (Assets/languages.toml names Noto Sans CJK), and useradd for postinst.
-finish qrpos "$root" "$(shlibs "$root/usr/bin/qrpos"), fonts-noto-cjk, passwd"
+depends=$(shlibs debian/qrpos/usr/bin/qrpos) || exit 1
+finish qrpos "$root" "$depends, fonts-noto-cjk, passwd"
 echo "build-deb: qrpos default board: $board"
 
 # qrpos-acquirer-sim: the simulator; the wallet registry it reads comes from qrpos.
-root=$stage/qrpos-acquirer-sim
+root=$stage/debian/qrpos-acquirer-sim
 install -D -m 0755 "$bindir/acquirer-sim" "$root/usr/bin/acquirer-sim"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/acquirer-sim"
-finish qrpos-acquirer-sim "$root" "$(shlibs "$root/usr/bin/acquirer-sim"), qrpos (= $version)"
+mkdir -p "$root/DEBIAN"   # dpkg-shlibdeps tells package folders by it
+depends=$(shlibs debian/qrpos-acquirer-sim/usr/bin/acquirer-sim) || exit 1
+finish qrpos-acquirer-sim "$root" "$depends, qrpos (= $version)"
