@@ -5,8 +5,9 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
                 libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl \
                 libsystemd-dev
-# What `make deb` and `make deb-test` need besides: Debian's packaging tools and a way to make a clean Debian root.
-DEB_TOOLS    := dpkg-dev binutils lintian debootstrap
+# What `make deb` and `make deb-test` need besides: Debian's packaging tools, libcurl's link library (static
+# FoundationNetworking) and debootstrap for a clean Debian root.
+DEB_TOOLS    := dpkg-dev binutils lintian debootstrap libcurl4-openssl-dev
 RELEASE_BIN  := .build/release
 # SwiftPM adds -color-diagnostics only when it writes to a terminal, and a changed flag recompiles every
 # module: builds always write to a pipe, so `make run` in a terminal and from a script share one build.
@@ -127,9 +128,12 @@ DEB_REVISION ?= 1
 DEB_VERSION  := $(shell cat VERSION)-$(DEB_REVISION)
 DEB_ARCH     := $(shell dpkg --print-architecture)
 DEB_OUT      := .build-deb
+# The static FoundationNetworking (qrpos's `bench terminal` uses URLSession) needs libcurl, which the static
+# runtime does not name itself; --as-needed keeps libraries a program does not call out of its Depends.
+DEB_SWIFT    := $(SWIFT) build -c release --static-swift-stdlib -Xlinker --as-needed -Xlinker -lcurl --scratch-path $(DEB_OUT)/swift
 deb: deps deb-deps
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_OUT)/swift --product qrpos $(NOTTY)
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_OUT)/swift --product acquirer-sim $(NOTTY)
+	$(DEB_SWIFT) --product qrpos $(NOTTY)
+	$(DEB_SWIFT) --product acquirer-sim $(NOTTY)
 	rm -f $(DEB_OUT)/*.deb
 	Packaging/build-deb.sh $(DEB_VERSION) $(DEB_ARCH) $(DEB_OUT)/swift/release $(DEB_OUT)
 

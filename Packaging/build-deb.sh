@@ -41,6 +41,7 @@ finish() {
     local pkg=$1 root=$2 depends=$3
     mkdir -p "$root/usr/share/doc/$pkg" "$root/DEBIAN"
     install -m 0644 "$here/debian/copyright" "$root/usr/share/doc/$pkg/copyright"
+    install -D -m 0644 "$here/debian/$pkg.lintian-overrides" "$root/usr/share/lintian/overrides/$pkg"
     printf 'qrpos (%s) stable; urgency=medium\n\n  * Built from git %s; the changes are in the git log.\n\n -- %s  %s\n' \
         "$version" "$commit" "$maintainer" "$(date -R -u -d "@$SOURCE_DATE_EPOCH")" \
         | gzip -9n > "$root/usr/share/doc/$pkg/changelog.Debian.gz"
