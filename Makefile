@@ -3,7 +3,11 @@ SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
-                libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl libsystemd-dev
+                libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl \
+                libsystemd-dev
+# What `make deb` and `make deb-test` need besides: Debian's packaging tools, libcurl's link library (static
+# FoundationNetworking) and debootstrap for a clean Debian root.
+DEB_TOOLS    := dpkg-dev binutils lintian debootstrap libcurl4-openssl-dev
 RELEASE_BIN  := .build/release
 # SwiftPM adds -color-diagnostics only when it writes to a terminal, and a changed flag recompiles every
 # module: builds always write to a pipe, so `make run` in a terminal and from a script share one build.
@@ -12,18 +16,26 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz metrics-test
+.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test
+
+# apt-get install the packages in $(1) that are missing; `update` only then.
+define apt_ensure
+@missing=""; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "make: installing$$missing"; \
+  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+else echo "make: all Debian packages present"; fi
+endef
 
 # Idempotent: apt-get runs only when something is missing, and `update` only then.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	else echo "make deps: all Debian packages present"; fi
+	$(call apt_ensure,$(DEB_PACKAGES))
+
+deb-deps:
+	$(call apt_ensure,$(DEB_TOOLS))
 
 # Both programs: the terminal and the acquirer simulator it is tested and demonstrated against.
 build: deps
@@ -120,5 +132,25 @@ screenshots: build
 	$(RELEASE_BIN)/qrpos screen show-code --size 720x1280 --lang zh-Hans,ja,en --png Docs/screenshots/show-code-720x1280-zh.png > /dev/null
 	$(RELEASE_BIN)/qrpos screen test-pattern --size 1280x720 --png Docs/screenshots/test-pattern-1280x720.png > /dev/null
 
+# Debian packages (Packaging/, README "For technicians"): qrpos_VERSION_ARCH.deb and qrpos-acquirer-sim_VERSION_ARCH.deb
+# in .build-deb/, from a release build with the Swift runtime linked in (its own scratch folder, .build-deb/swift).
+# VERSION is the one place for the version; DEB_REVISION counts package builds of the same version.
+DEB_REVISION ?= 1
+DEB_VERSION  := $(shell cat VERSION)-$(DEB_REVISION)
+DEB_ARCH     := $(shell dpkg --print-architecture)
+DEB_OUT      := .build-deb
+# The static FoundationNetworking (qrpos's `bench terminal` uses URLSession) needs libcurl, which the static
+# runtime does not name itself; --as-needed keeps libraries a program does not call out of its Depends.
+DEB_SWIFT    := $(SWIFT) build -c release --static-swift-stdlib -Xlinker --as-needed -Xlinker -lcurl --scratch-path $(DEB_OUT)/swift
+deb: deps deb-deps
+	$(DEB_SWIFT) --product qrpos $(NOTTY)
+	$(DEB_SWIFT) --product acquirer-sim $(NOTTY)
+	rm -f $(DEB_OUT)/*.deb
+	Packaging/build-deb.sh $(DEB_VERSION) $(DEB_ARCH) $(DEB_OUT)/swift/release $(DEB_OUT)
+
+# The packages installed, upgraded, removed and purged in a clean Debian 12 root (debootstrap, cached in .cache/).
+deb-test: deb
+	$(SUDO) Packaging/deb-test.sh $(DEB_OUT) .cache
+
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-deb
