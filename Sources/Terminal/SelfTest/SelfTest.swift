@@ -205,13 +205,15 @@ public enum SelfTest {
             client = try AcquirerClient(AcquirerConfiguration(host: terminal.acquirerURL, identity: identity,
                                                               timeouts: .init(connect: .seconds(terminal.connectTimeout), read: .seconds(10), request: .seconds(10))))
         } catch { return Check(name: "acquirer", status: .fail, detail: "\(error)") }
-        defer { Task { try? await client.shutdown() } }
-        switch await client.clockOffset() {
-        case let .done(offset):
-            return Check(name: "acquirer", status: .pass, detail: "\(terminal.acquirerURL.absoluteString) answers; clock offset \(String(format: "%+.2f", offset)) s")
-        case let .unreachable(why): return Check(name: "acquirer", status: .fail, detail: "\(terminal.acquirerURL.absoluteString) unreachable: \(why)")
-        case let .unknown(u): return Check(name: "acquirer", status: .fail, detail: "\(terminal.acquirerURL.absoluteString): \(u)")
-        case let .refused(r): return Check(name: "acquirer", status: .fail, detail: "\(terminal.acquirerURL.absoluteString) refused: \(r)")
+        let outcome = await client.clockOffset()
+        // Closed before the answer is read out: the command exits right after, and a detached shutdown would be cut off.
+        try? await client.shutdown()
+        let url = terminal.acquirerURL.absoluteString
+        switch outcome {
+        case let .done(offset): return Check(name: "acquirer", status: .pass, detail: "\(url) answers; clock offset \(String(format: "%+.2f", offset)) s")
+        case let .unreachable(why): return Check(name: "acquirer", status: .fail, detail: "\(url) unreachable: \(why)")
+        case let .unknown(u): return Check(name: "acquirer", status: .fail, detail: "\(url): \(u)")
+        case let .refused(r): return Check(name: "acquirer", status: .fail, detail: "\(url) refused: \(r)")
         }
     }
 
