@@ -30,7 +30,10 @@ public struct SimulatorConfiguration: Sendable {
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.host = host; self.port = port; self.pki = pki; self.databasePath = databasePath; self.rules = rules
         self.wallets = wallets; self.registry = registry; self.longestWait = longestWait; self.clock = clock
-        if let registry { self.wallets.known = Set(registry.all.map(\.id)) }
+        if let registry {
+            self.wallets.known = Set(registry.all.map(\.id))
+            self.wallets.refundRules = Dictionary(uniqueKeysWithValues: registry.all.compactMap { entry in entry.refunds.map { (entry.id, $0) } })
+        }
     }
 
     /// "127.0.0.1:8443" or "[::1]:8443".

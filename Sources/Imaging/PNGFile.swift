@@ -39,6 +39,23 @@ public enum PNGFile {
         guard ok != 0 else { throw Failure(path: path, message: "cannot write PNG: \(message(&image))") }
     }
 
+    /// A grey image as PNG bytes in memory (for an HTTP answer), through libpng's write-to-memory.
+    public static func encode(_ gray: GrayImage) throws(Failure) -> [UInt8] {
+        var image = newImage()
+        image.width = png_uint_32(gray.width); image.height = png_uint_32(gray.height); image.format = Layout.gray.format
+        var size = 0
+        let measured = gray.pixels.withUnsafeBytes { raw in
+            png_image_write_to_memory(&image, nil, &size, 0, raw.baseAddress, png_int_32(gray.width), nil)
+        }
+        guard measured != 0, size > 0 else { throw Failure(path: "(memory)", message: "cannot size the PNG: \(message(&image))") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let ok = bytes.withUnsafeMutableBytes { out in
+            gray.pixels.withUnsafeBytes { raw in png_image_write_to_memory(&image, out.baseAddress, &size, 0, raw.baseAddress, png_int_32(gray.width), nil) }
+        }
+        guard ok != 0 else { throw Failure(path: "(memory)", message: "cannot write the PNG: \(message(&image))") }
+        return Array(bytes.prefix(size))
+    }
+
     public static func write(_ gray: GrayImage, to path: String) throws(Failure) {
         try write(gray.pixels, width: gray.width, height: gray.height, layout: .gray, to: path)
     }

@@ -21,9 +21,11 @@ public struct WalletRegistry: Sendable {
         public var guids: [String]?
         /// Merchant account tags 02–25 reserved for this card network.
         public var mpmTags: [String]?
+        /// What the wallet allows after a payment (refund window, partial refunds, how many); nil: the host decides.
+        public var refunds: RefundRule?
 
         enum CodingKeys: String, CodingKey {
-            case id, names, modes, route, country, numeric, aids, guids
+            case id, names, modes, route, country, numeric, aids, guids, refunds
             case panPrefixes = "pan_prefixes", mpmTags = "mpm_tags"
         }
 
@@ -97,6 +99,9 @@ public struct WalletRegistry: Sendable {
         var seen = Set<String>()
         for entry in all {
             guard seen.insert(entry.id).inserted else { throw .content("the id \"\(entry.id)\" is listed twice") }
+            if let rule = entry.refunds, (rule.windowDays ?? 1) < 0 || (rule.maxCount ?? 1) < 1 {
+                throw .content("\(entry.id): refunds need window_days of 0 or more and max_count of 1 or more")
+            }
             for pattern in entry.numeric ?? [] where !pattern.isWellFormed {
                 throw .content("\(entry.id): numeric prefix \"\(pattern.prefix)\" must be digits or a range like 25-30 (equal widths, low first)")
             }
@@ -104,6 +109,9 @@ public struct WalletRegistry: Sendable {
     }
 
     public func entry(_ id: String) -> Entry? { all.first { $0.id == id } }
+
+    /// The refund rule of a wallet (nil: none is known, the host decides).
+    public func refundRule(_ wallet: String?) -> RefundRule? { wallet.flatMap { entry($0)?.refunds } }
 
     public func entry(guid: String) -> Entry? {
         let wanted = guid.uppercased()

@@ -151,6 +151,7 @@ struct NoHost: AcquirerLink {
     func inquireCharge(_ chargeId: String, wait: Duration?) async -> AcquirerOutcome<Charge> { .unreachable("no host") }
     func cancelCharge(_ chargeId: String, idempotencyKey: String?) async -> AcquirerOutcome<Charge> { .unreachable("no host") }
     func refund(_ refund: RefundRequest, idempotencyKey: String?) async -> AcquirerOutcome<Refund> { .unreachable("no host") }
+    func settlement(from: Date, to: Date) async -> AcquirerOutcome<Settlement> { .unreachable("no host") }
 }
 
 struct CounterFlowTests {

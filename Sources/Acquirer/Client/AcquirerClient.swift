@@ -122,6 +122,13 @@ public final class AcquirerClient: Sendable {
         await send(.GET, "/v1/refunds/\(escape(refundId))", as: Refund.self)
     }
 
+    // MARK: settlement (the daily close)
+
+    /// Every movement the host booked for this terminal in [from, to).
+    public func settlement(from: Date, to: Date) async -> AcquirerOutcome<Settlement> {
+        await send(.GET, "/v1/settlement?from=\(WireFormat.timestamp(from))&to=\(WireFormat.timestamp(to))", as: Settlement.self)
+    }
+
     // MARK: transport
 
     struct EmptyBody: Encodable {}

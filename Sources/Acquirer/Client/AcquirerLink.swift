@@ -13,6 +13,8 @@ public protocol AcquirerLink: Sendable {
     func inquireCharge(_ chargeId: String, wait: Duration?) async -> AcquirerOutcome<Charge>
     func cancelCharge(_ chargeId: String, idempotencyKey: String?) async -> AcquirerOutcome<Charge>
     func refund(_ refund: RefundRequest, idempotencyKey: String?) async -> AcquirerOutcome<Refund>
+    /// What the host booked for this terminal in [from, to), for the daily close.
+    func settlement(from: Date, to: Date) async -> AcquirerOutcome<Settlement>
 }
 
 extension AcquirerLink {

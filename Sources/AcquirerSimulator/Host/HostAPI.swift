@@ -102,6 +102,11 @@ struct HostAPI: Sendable {
                 return Self.json(200, try await keeper.step { ledger, _ throws(LedgerRefusal) in try ledger.refund(id, for: caller) })
             }
 
+            if route.match("GET", "/v1/settlement") != nil {
+                let from = try time(request, "from"), to = try time(request, "to")
+                return Self.json(200, try await keeper.step { ledger, _ throws(LedgerRefusal) in try ledger.settlement(for: caller, from: from, to: to) })
+            }
+
             if route.match("POST", EnrollmentPath.simpleReenroll) != nil {
                 guard let enrollment else { return Self.error(404, "no_enrollment", "this host does not enroll terminals (start it with --enroll-listen)") }
                 return enrollment.reenroll(request)
@@ -122,6 +127,13 @@ struct HostAPI: Sendable {
         do { return try WireFormat.decoder().decode(type, from: request.body) } catch {
             throw LedgerRefusal.badRequest(WireFormat.explain(error))
         }
+    }
+
+    /// A required RFC 3339 time in the query (`from`, `to`).
+    func time(_ request: HostRequest, _ name: String) throws -> Date {
+        guard let text = request.query[name] else { throw LedgerRefusal.badRequest("\(name) is missing (an RFC 3339 time such as 2026-12-02T05:00:00+09:00)") }
+        guard let date = WireFormat.date(text) else { throw LedgerRefusal.badRequest("\(name) must be an RFC 3339 time, not '\(text.prefix(40))'") }
+        return date
     }
 
     /// How long a GET may wait for a pending record to change (`?wait=SECONDS`, at most `longestWait`).

@@ -15,11 +15,13 @@ extension Ledger {
         guard refunds[request.refundId] == nil else {
             throw .conflict("duplicate_id", "the refund id '\(request.refundId)' is already used (sent with another Idempotency-Key)")
         }
-        var paid: (amount: Int, refunded: Int, currency: String, status: PaymentStatus)
+        var paid: (amount: Int, refunded: Int, currency: String, status: PaymentStatus, wallet: String?, paidAt: Date?)
         if let record = charges[request.paymentId], record.terminalId == caller.terminalId {
-            paid = (record.charge.amount, record.charge.refundedAmount, record.charge.currency, record.charge.status)
+            let charge = record.charge
+            paid = (charge.amount, charge.refundedAmount, charge.currency, charge.status, charge.wallet, charge.paidAt ?? charge.createdAt)
         } else if let record = orders[request.paymentId], record.terminalId == caller.terminalId {
-            paid = (record.order.amount, record.order.refundedAmount, record.order.currency, record.order.status)
+            let order = record.order
+            paid = (order.amount, order.refundedAmount, order.currency, order.status, order.wallet, order.paidAt ?? order.createdAt)
         } else {
             throw .notFound("order or charge", request.paymentId)
         }
@@ -28,6 +30,14 @@ extension Ledger {
         }
         guard request.amount <= paid.amount - paid.refunded else {
             throw .unprocessable("amount_exceeds_refundable", "\(request.paymentId) has \(paid.amount - paid.refunded) \(paid.currency) left to refund, not \(request.amount)")
+        }
+        // The wallet's own rule, as its host plays it (the same registry the terminal checks before sending).
+        if let wallet = paid.wallet, let paidAt = paid.paidAt {
+            let made = refunds.values.filter { $0.refund.paymentId == request.paymentId }.count
+            if let refusal = wallets.refundRefusal(wallet: wallet, paidAt: paidAt, amount: paid.amount, refunded: paid.refunded, refundsMade: made,
+                                                   refund: request.amount, now: now) {
+                throw .unprocessable(refusal.code, refusal.message)
+            }
         }
         paid.refunded += request.amount
         let status: PaymentStatus = paid.refunded == paid.amount ? .refunded : .paid

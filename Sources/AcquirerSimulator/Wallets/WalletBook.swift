@@ -1,10 +1,15 @@
 import Foundation
+import PaymentCodes
 
 /// The wallets this host accepts (the registry ids of Assets/wallets.toml) and how each one behaves.
 /// A wallet without its own behaviour approves.
 public struct WalletBook: Sendable, Equatable {
     public var known: Set<String>
     public var behaviours: [String: WalletBehaviour]
+    /// What each wallet allows after a payment (the registry's `refunds`), played as the wallet's host would.
+    public var refundRules: [String: RefundRule] = [:]
+    /// Where "the same day" of a same-day-only wallet is counted.
+    public var timeZone: TimeZone = .current
 
     public enum Decision: Sendable, Equatable {
         case approve
@@ -27,6 +32,15 @@ public struct WalletBook: Sendable, Equatable {
         case let .confirm(seconds): .confirm(until: now.addingTimeInterval(seconds))
         case let .limit(limit): amount > limit ? .decline(reason: "over_limit") : .approve
         }
+    }
+
+    /// The refund a wallet's rule refuses, or nil (no rule, or within it).
+    public func refundRefusal(wallet: String, paidAt: Date, amount: Int, refunded: Int, refundsMade: Int, refund: Int, now: Date) -> RefundRule.Refusal? {
+        guard let rule = refundRules[wallet] else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return rule.check(.init(paidAt: paidAt, amount: amount, refundedAmount: refunded, refundsMade: refundsMade, refund: refund, now: now,
+                                sameDay: calendar.isDate(paidAt, inSameDayAs: now)), wallet: wallet)
     }
 
     /// Used when no registry file is at hand (tests of the rules alone); the simulator loads the real registry.

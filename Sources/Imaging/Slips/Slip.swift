@@ -48,30 +48,19 @@ public struct SlipContent: Sendable, Equatable, Codable {
 /// Places a slip on paper `width` dots wide (384 for 58 mm, 576 for 80 mm): pure, boxes only.
 public enum SlipLayout {
     public static func layout(_ slip: SlipContent, strings: UIStrings, width: Int) -> (elements: [ScreenElement], height: Int) {
-        let margin = width / 48
+        var paper = Paper(width: width, strings: strings, languages: slip.languages)
         let line = width / 14            // about 27 dots on 58 mm paper: 3.4 mm text
-        let inner = width - 2 * margin
-        let primary = slip.languages[0], secondary = slip.languages.dropFirst().first
-        var elements: [ScreenElement] = []
-        var y = margin
-        func text(_ t: String, _ language: String, height: Int, alignment: TextItem.Alignment = .center, x: Int? = nil, w: Int? = nil) {
-            let box = Rect(x: x ?? margin, y: y, width: w ?? inner, height: height)
-            elements.append(.text(TextItem(text: t, language: language, box: box, maximumSize: height, color: .black, alignment: alignment)))
-        }
-        func label(_ key: String) -> String {
-            let main = strings.text(key, primary)
-            guard let secondary, strings.text(key, secondary) != main else { return main }
-            return main + " " + strings.text(key, secondary)
-        }
-        func rule() { elements.append(.fill(Rect(x: margin, y: y + line / 4, width: inner, height: max(2, width / 192)), .black)); y += line / 2 }
+        let margin = paper.margin, inner = paper.inner
 
-        text(slip.merchantName, primary, height: line * 3 / 2); y += line * 3 / 2
-        if let other = slip.merchantNameOther, other != slip.merchantName { text(other, secondary ?? primary, height: line); y += line }
-        text(slip.merchantCity, primary, height: line * 4 / 5); y += line
-        text(label("slip_\(slip.kind.rawValue)"), primary, height: line * 3 / 2); y += line * 3 / 2
-        text(label("slip_\(slip.copy.rawValue)_copy"), primary, height: line * 4 / 5); y += line
-        if slip.reprint { text(label("slip_reprint"), primary, height: line); y += line }
-        rule()
+        paper.text(slip.merchantName, height: line * 3 / 2); paper.y += line * 3 / 2
+        if let other = slip.merchantNameOther, other != slip.merchantName {
+            paper.text(other, height: line, language: paper.secondary ?? paper.primary); paper.y += line
+        }
+        paper.text(slip.merchantCity, height: line * 4 / 5); paper.y += line
+        paper.text(paper.label("slip_\(slip.kind.rawValue)"), height: line * 3 / 2); paper.y += line * 3 / 2
+        paper.text(paper.label("slip_\(slip.copy.rawValue)_copy"), height: line * 4 / 5); paper.y += line
+        if slip.reprint { paper.text(paper.label("slip_reprint"), height: line); paper.y += line }
+        paper.rule(line: line)
         var rows: [(String, String)] = [("slip_date", slip.time), ("slip_terminal", slip.terminalID), ("slip_number", slip.slipNumberText),
                                         ("slip_sale_id", slip.saleID)]
         if let wallet = slip.wallet { rows.append(("slip_wallet", wallet)) }
@@ -79,19 +68,19 @@ public enum SlipLayout {
         if let reference = slip.hostReference { rows.append(("slip_host_reference", reference)) }
         let labelWidth = inner / 2
         for (key, value) in rows {
-            text(label(key), primary, height: line * 4 / 5, alignment: .leading, w: labelWidth)
-            text(value, primary, height: line * 4 / 5, alignment: .leading, x: margin + labelWidth, w: inner - labelWidth)
-            y += line
+            paper.text(paper.label(key), height: line * 4 / 5, alignment: .leading, w: labelWidth)
+            paper.text(value, height: line * 4 / 5, alignment: .leading, x: margin + labelWidth, w: inner - labelWidth)
+            paper.y += line
         }
-        rule()
+        paper.rule(line: line)
         let amount = ScreenContent.formatAmount(slip.amount, currency: slip.currency)
-        text(label("slip_total"), primary, height: line, alignment: .leading, w: labelWidth)
-        text(slip.kind == .sale ? amount : "-" + amount, primary, height: line * 2, x: margin + labelWidth, w: inner - labelWidth)
-        y += line * 2 + line / 2
+        paper.text(paper.label("slip_total"), height: line, alignment: .leading, w: labelWidth)
+        paper.text(slip.kind == .sale ? amount : "-" + amount, height: line * 2, x: margin + labelWidth, w: inner - labelWidth)
+        paper.y += line * 2 + line / 2
         let side = width / 2
-        elements.append(.qr(payload: slip.code, box: Rect(x: (width - side) / 2, y: y, width: side, height: side)))
-        y += side + line * 2     // room before the cutter
-        return (elements, y)
+        paper.elements.append(.qr(payload: slip.code, box: Rect(x: (width - side) / 2, y: paper.y, width: side, height: side)))
+        paper.y += side + line * 2     // room before the cutter
+        return (paper.elements, paper.y)
     }
 }
 

@@ -111,8 +111,11 @@ final class Assembly: @unchecked Sendable {
     let token: String
     /// Off (records nothing) unless the terminal file has `[metrics] listen`.
     let metrics: CounterMetrics
-    /// Slips, when the board has a printer.
-    let receipts: ReceiptDesk?
+    /// Slips: numbered for every money movement, printed when the board has a printer.
+    let receipts: ReceiptDesk
+    /// The daily close (日計).
+    let closeDesk: CloseDesk
+    let journal: Journal
     /// While this file exists, sales are refused: a damaged journal was set aside (JournalBlock).
     let blockNote: String
     private let stopping = StopFlag()
@@ -146,7 +149,8 @@ final class Assembly: @unchecked Sendable {
         runner = SaleRunner(journal: journal, client: client, merchant: terminal.merchant,
                             settings: .init(codeLifetime: terminal.codeLifetime, terminalLabel: terminal.terminalID,
                                             longPoll: min(.seconds(20), timeouts.longestWait), maximumAmount: terminal.maximumAmount,
-                                            scheme: terminal.scheme),
+                                            scheme: terminal.scheme,
+                                            refunds: RefundPolicy(registry: registry, dayStarts: terminal.receipts.dayStarts)),
                             logger: logger, metrics: metrics)
         if terminal.metricsListen != nil { metrics.watchCertificate(identity.certificate, logger: logger) }
 
@@ -200,22 +204,28 @@ final class Assembly: @unchecked Sendable {
         }
         let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
+        var printer: (any Printer)?
         if devices?.printer != nil {
             do {
-                let printer = try devices!.openPrinter()
-                health["printer"] = .ok(printer.description)
-                receipts = ReceiptDesk(printer: printer, fonts: try CounterAssets.fonts(languages), strings: try CounterAssets.strings(languages), journal: journal,
-                                       shop: .init(terminalID: terminal.terminalID, merchant: terminal.merchant, settings: terminal.receipts, registry: registry),
-                                       logger: logger)
+                printer = try devices!.openPrinter()
+                health["printer"] = .ok(printer!.description)
             } catch {
                 health["printer"] = .failing("\(error)")
                 logger.error("printer: \(error)")
-                receipts = nil
             }
         } else {
             health["printer"] = .absent
-            receipts = nil
         }
+        do {
+            receipts = ReceiptDesk(printer: printer, fonts: try CounterAssets.fonts(languages), strings: try CounterAssets.strings(languages), journal: journal,
+                                   shop: .init(terminalID: terminal.terminalID, merchant: terminal.merchant, settings: terminal.receipts, registry: registry),
+                                   logger: logger)
+        } catch { throw StartFailure(error.description) }
+        self.journal = journal
+        closeDesk = CloseDesk(journal: journal, link: client, paper: receipts,
+                              shop: .init(terminalID: terminal.terminalID, merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
+                                          currency: terminal.currency, dayStarts: terminal.receipts.dayStarts, registry: registry),
+                              logger: logger)
         let watchdog = ServiceManager.watchdogInterval != nil
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
                                 lights: { [statusLights] signal in statusLights?.show(signal) },
@@ -235,17 +245,27 @@ final class Assembly: @unchecked Sendable {
             // not missed, and the gate follows the sale that waits for a code, not whichever sale changed last.
             gate.open = change.waitingForCode
             counter.send(.sale(change.sale))
-            if [.paid, .cancelled, .refunded].contains(change.sale.state) { receipts?.send(change.sale) }
+            if [.paid, .cancelled, .refunded].contains(change.sale.state) { receipts.send(change.sale) }
         }
-        if let receipts { Task { await receipts.run() } }
+        Task { await receipts.run() }
         lights?.start()
         Task { await counter.run() }
         counter.send(.blocked(JournalBlock.read(blockNote)))
         do {
             let resumed = try await runner.recover()
             if !resumed.isEmpty { logger.notice("resumed \(resumed.count) unfinished sale(s) from the journal") }
+            // A crash between a sale's end and its slip would leave the daily close short: number what is missing.
+            await receipts.catchUp(try journal.recent(200))
         } catch {
             logger.critical("the journal cannot be read: \(error)")
+        }
+        if let closeAt = configuration.terminal.receipts.closeAt {
+            Task { [closeDesk, stopping] in
+                while !stopping.isSet {
+                    await closeDesk.closeIfDue(at: closeAt)
+                    try? await Task.sleep(for: .seconds(30))
+                }
+            }
         }
         startECR()
         startMetrics()
@@ -278,13 +298,11 @@ final class Assembly: @unchecked Sendable {
         case let .warning(text), let .failing(text): attention.append("certificate \(text)")
         case .ok, .absent: break
         }
-        if let receipts {
-            let printer = await receipts.checkStatus()
-            health["printer"] = printer
-            switch printer {
-            case let .warning(text), let .failing(text): attention.append(text)
-            case .ok, .absent: break
-            }
+        let printer = await receipts.checkStatus()
+        if printer != .absent { health["printer"] = printer }
+        switch printer {
+        case let .warning(text), let .failing(text): attention.append(text)
+        case .ok, .absent: break
         }
         counter.send(.attention(attention.isEmpty ? nil : attention.joined(separator: "; ")))
         return await probeLink() != nil
@@ -306,8 +324,8 @@ final class Assembly: @unchecked Sendable {
     private func startECR() {
         let terminal = configuration.terminal
         let counter = self.counter, health = self.health, stopping = self.stopping, blockNote = self.blockNote
-        var reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])?
-        if let desk = receipts { reprint = { id in try await desk.reprint(saleId: id) } }
+        let desk = receipts
+        let reprint: @Sendable (String) async throws -> [ReceiptDesk.Reprint] = { id in try await desk.reprint(saleId: id) }
         let ecr = ECRServer.application(
             runner: runner,
             options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
@@ -333,7 +351,7 @@ final class Assembly: @unchecked Sendable {
                                parts["certificate"] = .certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft)
                                return HealthReport(parts)
                            },
-                           reprint: reprint),
+                           reprint: reprint, close: closeDesk),
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
         let listen = "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"
         Task { [logger] in
@@ -375,7 +393,7 @@ final class Assembly: @unchecked Sendable {
         camera?.stop()
         keypad?.close()
         counter.finish()
-        receipts?.finish()
+        receipts.finish()
         lights?.stop()
         lights?.lights.close()
         await presenter.close()

@@ -46,6 +46,8 @@ public struct TerminalConfig: Sendable {
         public var merchantCopy = false
         /// Minutes after midnight when the business day starts (05:00: a sale at 01:30 belongs to the day before).
         public var dayStarts = 0
+        /// The daily close (日計) happens by itself at this time (minutes after midnight); nil: only when asked.
+        public var closeAt: Int?
         public init() {}
     }
 
@@ -169,12 +171,16 @@ public struct TerminalConfig: Sendable {
         }
         receipts.automatic = Set(kinds.compactMap(SlipContent.Kind.init(rawValue:)))
         receipts.merchantCopy = try f.bool("receipt.merchant_copy", default: false)
-        let starts = try f.string("receipt.day_starts", default: "00:00")
-        let clock = starts.split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 2, (0...23).contains(clock[0]), (0...59).contains(clock[1]) else {
-            throw ConfigError(file: path, key: "receipt.day_starts", problem: "must be HH:MM, found \"\(starts)\"")
+        func minutes(_ key: String, _ text: String) throws(ConfigError) -> Int {
+            let clock = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard clock.count == 2, let hours = clock[0], let minutes = clock[1], (0...23).contains(hours), (0...59).contains(minutes) else {
+                throw ConfigError(file: path, key: key, problem: "must be HH:MM, found \"\(text.prefix(16))\"")
+            }
+            return hours * 60 + minutes
         }
-        receipts.dayStarts = clock[0] * 60 + clock[1]
+        receipts.dayStarts = try minutes("receipt.day_starts", try f.string("receipt.day_starts", default: "00:00"))
+        let closeAt = try f.string("receipt.close_at", default: "")
+        receipts.closeAt = closeAt.isEmpty ? nil : try minutes("receipt.close_at", closeAt)
     }
 
     /// The stored merchant profile, if the terminal was provisioned. A terminal file naming another terminal id is

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Imaging
 import Logging
 
 /// The local API cash registers drive the terminal with: HTTP/JSON on loopback with a bearer token.
@@ -13,10 +14,13 @@ public enum ECRServer {
         public var health: @Sendable () async -> HealthReport
         /// Prints a sale's slips again; nil on a board without a printer.
         public var reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])?
+        /// The daily close; nil where the terminal keeps no close (tests of the sale routes alone).
+        public var close: CloseDesk?
         public init(token: String, currency: String, maximumAmount: Int, refusal: @escaping @Sendable () async -> String?,
-                    health: @escaping @Sendable () async -> HealthReport, reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])? = nil) {
+                    health: @escaping @Sendable () async -> HealthReport, reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])? = nil,
+                    close: CloseDesk? = nil) {
             self.token = token; self.currency = currency; self.maximumAmount = maximumAmount; self.refusal = refusal; self.health = health
-            self.reprint = reprint
+            self.reprint = reprint; self.close = close
         }
     }
 
@@ -103,10 +107,45 @@ public enum ECRServer {
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
             guard let reprint = options.reprint else { return problem(.conflict, "this terminal has no receipt printer", saleId: id) }
             guard try await runner.wait(id, seconds: 0) != nil else { return problem(.notFound, "no sale \(id)") }
-            let slips = try await reprint(id)
+            let slips: [ReceiptDesk.Reprint]
+            do { slips = try await reprint(id) } catch let none as ReceiptDesk.NoPrinter { return problem(.conflict, none.description, saleId: id) }
             guard !slips.isEmpty else { return problem(.conflict, "sale \(id) has no slip: slips are made when a sale is paid, cancelled after payment or refunded", saleId: id) }
             struct Answer: Encodable { var saleId: String; var slips: [ReceiptDesk.Reprint] }
             return json(.ok, Answer(saleId: id, slips: slips))
+        }
+
+        router.get("/v1/reports/close") { request, _ -> Response in
+            guard let desk = options.close else { return problem(.notFound, "this terminal keeps no daily close") }
+            let day: String?, format: String
+            do {
+                let parameters = try QueryParameters(request.uri.query, allowed: ["date", "format"])
+                day = parameters["date"]
+                format = parameters["format"] ?? "json"
+                guard ["json", "csv", "png"].contains(format) else { throw QueryParameters.Invalid(description: "format must be json, csv or png, not \"\(format.prefix(16))\"") }
+            } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            let report: CloseReport
+            do { report = try await desk.report(day) } catch let refusal as CloseDesk.Refusal { return closeProblem(refusal) }
+            switch format {
+            case "csv":
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+            case "png":
+                let bytes = try PNGFile.encode(try await desk.picture(report).gray)
+                return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            default:
+                return json(.ok, report)
+            }
+        }
+
+        router.post("/v1/reports/close") { request, _ -> Response in
+            guard let desk = options.close else { return problem(.notFound, "this terminal keeps no daily close") }
+            let day: String?, force: Bool
+            do {
+                let parameters = try QueryParameters(request.uri.query, allowed: ["date", "force"])
+                day = parameters["date"]
+                guard [nil, "true", "false"].contains(parameters["force"]) else { throw QueryParameters.Invalid(description: "force must be true or false") }
+                force = parameters["force"] == "true"
+            } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            do { return json(.created, try await desk.close(day, force: force)) } catch let refusal as CloseDesk.Refusal { return closeProblem(refusal) }
         }
 
         router.get("/v1/health") { request, _ -> Response in
@@ -183,12 +222,22 @@ public enum ECRServer {
         json(status, Problem(error: message, saleId: saleId))
     }
 
+    /// The close desk's refusal: 400 for a date that is not one, 409 for a closed day, 503 while the host cannot be asked.
+    static func closeProblem(_ refusal: CloseDesk.Refusal) -> Response {
+        switch refusal {
+        case .badDay: problem(.badRequest, refusal.description)
+        case .alreadyClosed: problem(.conflict, refusal.description)
+        case .hostUnavailable, .journal: problem(.serviceUnavailable, refusal.description)
+        }
+    }
+
     /// The runner's refusal of a cancel or refund: 404 for no such sale, 400 for too much, 409 with the sale otherwise.
     static func problem(_ refusal: SaleRunner.FollowUpRefusal, saleId: String) -> Response {
         switch refusal {
         case .noSuchSale: problem(.notFound, refusal.description)
         case .tooMuch: problem(.badRequest, refusal.description)
         case .conflict: problem(.conflict, refusal.description, saleId: saleId)
+        case let .walletRule(rule): json(.unprocessableContent, Problem(error: rule.message, saleId: saleId, rule: rule.code))
         }
     }
 }
@@ -198,6 +247,8 @@ public enum ECRServer {
 struct Problem: Encodable {
     var error: String
     var saleId: String?
+    /// The wallet's rule a refund breaks (refund_window_closed, partial_refund_not_allowed…), for programs.
+    var rule: String? = nil
 }
 
 /// One page of `GET /v1/sales`; `nextCursor` is there only when more sales follow.
@@ -235,7 +286,7 @@ public struct SaleView: Codable, Sendable {
 /// {"error": …} form, so a register integrator always reads what went wrong.
 struct ProblemAnswers: RouterMiddleware {
     typealias Context = BasicRequestContext
-    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/sales/{id}/receipt, POST /v1/refunds, GET /v1/health"
+    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/sales/{id}/receipt, POST /v1/refunds, GET|POST /v1/reports/close?date=&format=, GET /v1/health"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as HTTPError {

@@ -34,14 +34,18 @@ extension Journal {
     }
 
     /// The slip for (sale, kind, sequence): numbered now if new (the next number of its business day), or as it
-    /// was numbered before. `content` fills in the slip with its number.
-    public func slip(saleId: String, kind: SlipContent.Kind, sequence: Int, businessDay: String,
+    /// was numbered before. `content` fills in the slip with its number. A day already closed takes no more slips:
+    /// `nextDay` names the day after, where the movement is counted instead (a closed day never changes).
+    public func slip(saleId: String, kind: SlipContent.Kind, sequence: Int, businessDay: String, nextDay: (String) -> String? = { _ in nil },
                      content: (Int) -> SlipContent) throws -> SlipRecord {
         try database.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM slip WHERE saleId = ? AND kind = ? AND sequence = ?",
                                           arguments: [saleId, kind.rawValue, sequence]) {
                 return try Self.record(row)
             }
+            var businessDay = businessDay
+            while try Bool.fetchOne(db, sql: "SELECT 1 FROM close WHERE businessDay = ?", arguments: [businessDay]) ?? false,
+                  let next = nextDay(businessDay) { businessDay = next }
             let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM slip WHERE businessDay = ?", arguments: [businessDay]) ?? 0) + 1
             let slip = content(number)
             let json = String(decoding: try JSONEncoder().encode(slip), as: UTF8.self)
@@ -69,6 +73,8 @@ extension Journal {
     public func unprintedSlips() throws -> [SlipRecord] {
         try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM slip WHERE printed = 0 ORDER BY businessDay, number").map(Self.record) }
     }
+
+    static func slipRecord(_ row: Row) throws -> SlipRecord { try record(row) }
 
     private static func record(_ row: Row) throws -> SlipRecord {
         let json: String = row["content"]

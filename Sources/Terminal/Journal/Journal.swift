@@ -114,6 +114,16 @@ public final class Journal: Sendable {
             try db.create(index: "sale_on_reference", on: "sale", columns: ["reference"])
         }
         migrator.registerMigration("v4: receipt slips, numbered per business day") { db in try Journal.createSlipTable(db) }
+        migrator.registerMigration("v5: when a sale was paid and how many refunds it had, for the wallets' refund rules; closed days") { db in
+            try db.alter(table: "sale") { t in
+                t.add(column: "refundsMade", .integer).notNull().defaults(to: 0)
+                t.add(column: "paidAt", .datetime)
+            }
+            // Sales paid before this version: their last change is the best time known.
+            try db.execute(sql: "UPDATE sale SET paidAt = updatedAt WHERE state IN ('paid', 'refunding', 'refunded')")
+            try db.execute(sql: "UPDATE sale SET refundsMade = (SELECT COUNT(*) FROM slip WHERE slip.saleId = sale.id AND slip.kind = 'refund')")
+            try Journal.createCloseTable(db)
+        }
         return migrator
     }
 

@@ -7,6 +7,7 @@ import PaymentCodes
 
 /// Slips for sales that end here: which slip a sale's change calls for (pure, `SlipRule`), numbered in the
 /// journal, drawn by our own text code and printed; one that could not print stays in the journal for reprint.
+/// Every money movement gets its numbered slip in the journal, printer or not: the daily close counts them.
 /// The printer's status is read for the cashier, health and the self-test.
 public actor ReceiptDesk {
     public struct Shop: Sendable {
@@ -21,7 +22,8 @@ public actor ReceiptDesk {
         }
     }
 
-    private let printer: any Printer
+    /// nil on a board without a printer: slips are numbered and kept, never printed.
+    private let printer: (any Printer)?
     private let painter: ScreenPainter
     private let strings: UIStrings
     private let journal: Journal
@@ -34,8 +36,8 @@ public actor ReceiptDesk {
     private nonisolated let inbox: AsyncStream<Sale>.Continuation
     public nonisolated let printerDescription: String
 
-    public init(printer: sending any Printer, fonts: sending FontBook, strings: UIStrings, journal: Journal, shop: Shop, logger: Logger) {
-        printerDescription = printer.description
+    public init(printer: sending (any Printer)?, fonts: sending FontBook, strings: UIStrings, journal: Journal, shop: Shop, logger: Logger) {
+        printerDescription = printer?.description ?? "no printer"
         self.printer = printer; painter = ScreenPainter(fonts: fonts); self.strings = strings; self.journal = journal; self.shop = shop; self.logger = logger
         (changes, inbox) = AsyncStream.makeStream(of: Sale.self)
     }
@@ -48,14 +50,19 @@ public actor ReceiptDesk {
         for await sale in changes { saleChanged(sale) }
     }
 
-    /// A sale changed: print the slip it calls for, if the terminal file says so.
-    public func saleChanged(_ sale: Sale) {
+    /// A sale changed: number the slip it calls for, and print it if the terminal file says so.
+    public func saleChanged(_ sale: Sale, printing: Bool = true) {
         let paidBefore = (try? journal.transitions(of: sale.id).contains { $0.toState == SaleState.paid.rawValue }) ?? false
-        let printedRefunds = ((try? journal.slips(of: sale.id)) ?? []).filter { $0.kind == .refund }
-        guard let due = SlipRule.due(sale, paidBefore: paidBefore, refundSlips: printedRefunds.count,
-                                     refundedOnSlips: printedRefunds.map(\.content.amount).reduce(0, +)),
-              shop.settings.automatic.contains(due.kind) else { return }
-        _ = issue(sale, due)
+        let refundSlips = ((try? journal.slips(of: sale.id)) ?? []).filter { $0.kind == .refund }
+        guard let due = SlipRule.due(sale, paidBefore: paidBefore, refundSlips: refundSlips.count,
+                                     refundedOnSlips: refundSlips.map(\.content.amount).reduce(0, +)) else { return }
+        _ = issue(sale, due, printing: printing && printer != nil && shop.settings.automatic.contains(due.kind))
+    }
+
+    /// At start-up: movements of finished sales that a crash kept from their slip are numbered now (not printed: the
+    /// shopper has gone), so the daily close misses none.
+    public func catchUp(_ sales: [Sale]) {
+        for sale in sales where [.paid, .cancelled, .refunded].contains(sale.state) { saleChanged(sale, printing: false) }
     }
 
     /// What a reprint did with one slip.
@@ -69,7 +76,8 @@ public actor ReceiptDesk {
 
     /// Prints every slip of a sale again (the customer copy); answers what happened per slip.
     public func reprint(saleId: String) throws -> [Reprint] {
-        try journal.slips(of: saleId).map { slip in
+        guard printer != nil else { throw NoPrinter() }
+        return try journal.slips(of: saleId).map { slip in
             Reprint(slipNumber: slip.content.slipNumberText, kind: slip.kind.rawValue, businessDay: slip.businessDay,
                     result: print(slip, copies: [.customer], reprint: true))
         }
@@ -77,6 +85,7 @@ public actor ReceiptDesk {
 
     /// The printer's own status: nil when it prints, the reason when it cannot; a warning is logged.
     public func checkStatus() -> PartHealth {
+        guard let printer else { return .absent }
         do {
             guard let status = try printer.status() else { problem = nil; return .ok("\(printer.description) (no status from this printer)") }
             problem = status.problem
@@ -89,14 +98,21 @@ public actor ReceiptDesk {
         }
     }
 
+    public struct NoPrinter: Error, CustomStringConvertible {
+        public var description: String { "this board has no receipt printer (board.toml [printer])" }
+    }
+
     @discardableResult
-    func issue(_ sale: Sale, _ due: SlipRule.Due) -> String {
+    func issue(_ sale: Sale, _ due: SlipRule.Due, printing: Bool = true) -> String {
         let when = Date()
+        let starts = shop.settings.dayStarts, zone = shop.timeZone
         do {
-            let record = try journal.slip(saleId: sale.id, kind: due.kind, sequence: due.sequence, businessDay: SlipRule.businessDay(when, starts: shop.settings.dayStarts, in: shop.timeZone)) { number in
+            let record = try journal.slip(saleId: sale.id, kind: due.kind, sequence: due.sequence, businessDay: SlipRule.businessDay(when, starts: starts, in: zone),
+                                          nextDay: { CloseReport.day(after: $0, starts: starts, in: zone) }) { number in
                 content(sale, due, number: number, at: when)
             }
             guard !record.printed else { return "already printed" }
+            guard printing else { return "kept" }
             return print(record, copies: shop.settings.merchantCopy ? [.customer, .merchant] : [.customer])
         } catch {
             logger.error("slip for \(sale.id): \(error)")
@@ -105,6 +121,7 @@ public actor ReceiptDesk {
     }
 
     private func print(_ record: Journal.SlipRecord, copies: [SlipContent.Copy], reprint: Bool = false) -> String {
+        guard let printer else { return NoPrinter().description }
         var problem: String?
         for copy in copies {
             var slip = record.content
@@ -123,6 +140,17 @@ public actor ReceiptDesk {
         else { logger.info("slip \(record.content.slipNumberText) printed for \(record.saleId) (\(record.kind.rawValue))") }
         self.problem = problem
         return problem ?? "printed"
+    }
+
+    /// Paints the daily close report at the printer's width (576 dots, 80 mm, without one) and prints it when asked.
+    public func closeSheet(_ sheet: CloseSheet, print wanted: Bool) throws -> (image: MonoImage, printed: String?) {
+        let image = try painter.renderCloseSheet(sheet, strings: strings, width: printer?.dots ?? 576)
+        guard wanted else { return (image, nil) }
+        guard let printer else { return (image, NoPrinter().description) }
+        do {
+            try printer.print(image, named: "\(sheet.businessDay)-close\(sheet.closed ? "" : "-running")")
+            return (image, "printed")
+        } catch { return (image, "\(error)") }
     }
 
     func content(_ sale: Sale, _ due: SlipRule.Due, number: Int, at when: Date) -> SlipContent {

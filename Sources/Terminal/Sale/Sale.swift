@@ -93,7 +93,11 @@ public struct Sale: Codable, Sendable, Equatable {
     /// Why the sale ended, once it has (nil while open and for a paid sale).
     public var endReason: SaleEndReason?
     public var refundedAmount: Int
+    /// Refund requests sent (each gets its own id); `refundsMade` counts the ones the host accepted.
     public var refundCount: Int
+    public var refundsMade: Int
+    /// When the terminal learned the sale was paid: the start of the wallet's refund window.
+    public var paidAt: Date?
     /// The amount of the refund being sent (resent with the same key until the host answers).
     public var refundInFlight: Int
     /// What the host may hold of the order or charge in flight (`hostID`).
@@ -110,7 +114,7 @@ public struct Sale: Codable, Sendable, Equatable {
                 expiresAt: Date, now: Date) {
         self.id = id; self.amount = amount; self.currency = currency; self.reference = reference; self.mode = mode
         state = .created; self.payload = payload; chargeCount = 0; wallet = nil; maskedCode = nil; self.expiresAt = expiresAt
-        undo = nil; detail = nil; lastError = nil; endReason = nil; refundedAmount = 0; refundCount = 0; refundInFlight = 0; reach = .none; cancelInFlight = false; attempts = 0; createdAt = now; updatedAt = now
+        undo = nil; detail = nil; lastError = nil; endReason = nil; refundedAmount = 0; refundCount = 0; refundsMade = 0; paidAt = nil; refundInFlight = 0; reach = .none; cancelInFlight = false; attempts = 0; createdAt = now; updatedAt = now
     }
 
     /// The sale is waiting for the shopper's own code (scan mode, or auto mode while the shown order is open).

@@ -48,12 +48,14 @@ public enum SaleEvent: Equatable, Sendable {
     case retryDue
     /// The terminal restarted and found the sale unfinished in the journal.
     case recover
+    /// The host named the wallet that pays a shown code (a partner wallet paying a JPQR, JPQR Global).
+    case walletNamed(String)
 
     /// What kind of event it is, for the journal's audit rules (never a comparison of log words).
     public enum Kind: String, Sendable {
         case begin, codeScanned = "code-scanned", createAnswer = "create-answer", answer, cancelAnswer = "cancel-answer"
         case refundAnswer = "refund-answer", expired, cashierCancel = "cashier-cancel", refundRequested = "refund-requested"
-        case retry, recover
+        case retry, recover, walletNamed = "wallet-named"
     }
 
     public var kind: Kind {
@@ -69,6 +71,7 @@ public enum SaleEvent: Equatable, Sendable {
         case .refundRequested: .refundRequested
         case .retryDue: .retry
         case .recover: .recover
+        case .walletNamed: .walletNamed
         }
     }
 }
@@ -88,6 +91,7 @@ extension SaleEvent: CustomStringConvertible {
         case let .refundRequested(amount): "refund \(amount)"
         case .retryDue: "retry"
         case .recover: "recover after restart"
+        case let .walletNamed(wallet): "paid with \(wallet)"
         }
     }
 }
@@ -120,12 +124,18 @@ public enum SaleMachine {
         var s = sale
         s.updatedAt = now
         let effects = apply(&s, event, now: now)
+        // When the money moved, for the wallets' refund windows (a refund that leaves it paid keeps the first time).
+        if s.state == .paid && s.paidAt == nil { s.paidAt = now }
         return (s, effects)
     }
 
     private static func apply(_ s: inout Sale, _ event: SaleEvent, now: Date) -> [SaleEffect] {
         if s.state.isFinal && !(s.state == .paid && event.kind == .refundRequested) {
             return [] // a final sale is not reopened by a late answer or timer (paid -> refunding is the one way on)
+        }
+        if case let .walletNamed(wallet) = event {
+            if s.wallet == nil { s.wallet = wallet } // a scanned code's own wallet is never overwritten
+            return []
         }
         if case let .createAnswer(answer) = event { learnFromCreate(&s, answer) }
         if case let .answer(answer) = event { learnFromStatus(&s, answer) }
@@ -183,6 +193,7 @@ public enum SaleMachine {
             switch answer {
             case .status(.refunded, _), .status(.paid, _):
                 s.refundedAmount += s.refundInFlight
+                s.refundsMade += 1
                 s.refundInFlight = 0
                 s.attempts = 0
                 return s.refundedAmount >= s.amount ? end(&s, .refunded, because: .refunded) : end(&s, .paid, because: nil)

@@ -15,10 +15,12 @@ public actor SaleRunner {
         public var maximumAmount: Int
         /// The scheme of the code shown for a sale (the terminal file's `sale.scheme`).
         public var scheme: any MerchantScheme
+        /// The wallets' refund rules (Assets/wallets.toml), checked before a refund is sent.
+        public var refunds: RefundPolicy
         public init(codeLifetime: Int, terminalLabel: String, longPoll: Duration, maximumAmount: Int = 1_000_000,
-                    scheme: any MerchantScheme = JPQRScheme()) {
+                    scheme: any MerchantScheme = JPQRScheme(), refunds: RefundPolicy = .hostDecides) {
             self.codeLifetime = codeLifetime; self.terminalLabel = terminalLabel; self.longPoll = longPoll; self.maximumAmount = maximumAmount
-            self.scheme = scheme
+            self.scheme = scheme; self.refunds = refunds
         }
     }
 
@@ -123,10 +125,13 @@ public actor SaleRunner {
         case conflict(String)
         /// More than can still be refunded.
         case tooMuch(String)
+        /// The wallet does not take this refund (its rule in the registry).
+        case walletRule(RefundRule.Refusal)
         public var description: String {
             switch self {
             case let .noSuchSale(id): "no sale \(id)"
             case let .conflict(why), let .tooMuch(why): why
+            case let .walletRule(refusal): refusal.message
             }
         }
     }
@@ -157,6 +162,10 @@ public actor SaleRunner {
         guard before.state == .paid else { throw FollowUpRefusal.conflict("sale \(id) is \(before.state.rawValue); only a paid sale can be refunded") }
         guard amount > 0, amount <= before.amount - before.refundedAmount else {
             throw FollowUpRefusal.tooMuch("at most \(before.amount - before.refundedAmount) can still be refunded")
+        }
+        if let refusal = settings.refunds.refusal(before, amount: amount, now: Date()) {
+            logger.notice("refund refused by the wallet's rule", metadata: ["sale": "\(id)", "rule": "\(refusal.code)"])
+            throw FollowUpRefusal.walletRule(refusal)
         }
         handle(id, .refundRequested(amount: amount))
         return try sale(id) ?? before
@@ -270,16 +279,34 @@ public actor SaleRunner {
         case .registerOrder:
             let order = OrderRequest(orderId: id, amount: sale.amount, currency: sale.currency, qrPayload: sale.payload ?? "",
                                      expiresInSeconds: max(1, Int(sale.expiresAt.timeIntervalSinceNow)))
-            Task { let outcome = await client.registerOrder(order); await handle(id, .createAnswer(Self.answer(outcome)), about: hostID) }
+            Task {
+                let outcome = await client.registerOrder(order)
+                await heardWallet(id, outcome, about: hostID)
+                await handle(id, .createAnswer(Self.answer(outcome)), about: hostID)
+            }
         case .awaitResult:
             let wait = settings.longPoll
             Task {
-                let answer = isOrder ? Self.answer(await client.inquireOrder(hostID, wait: wait)) : Self.answer(await client.inquireCharge(hostID, wait: wait))
+                let answer: HostAnswer
+                if isOrder {
+                    let outcome = await client.inquireOrder(hostID, wait: wait)
+                    await heardWallet(id, outcome, about: hostID)
+                    answer = Self.answer(outcome)
+                } else {
+                    answer = Self.answer(await client.inquireCharge(hostID, wait: wait))
+                }
                 await handle(id, .answer(answer), about: hostID)
             }
         case .inquire:
             Task {
-                let answer = isOrder ? Self.answer(await client.inquireOrder(hostID)) : Self.answer(await client.inquireCharge(hostID))
+                let answer: HostAnswer
+                if isOrder {
+                    let outcome = await client.inquireOrder(hostID)
+                    await heardWallet(id, outcome, about: hostID)
+                    answer = Self.answer(outcome)
+                } else {
+                    answer = Self.answer(await client.inquireCharge(hostID))
+                }
                 await handle(id, .answer(answer), about: hostID)
             }
         case .charge:
@@ -301,6 +328,11 @@ public actor SaleRunner {
         case let .retryAfter(seconds):
             Task { try? await Task.sleep(for: .seconds(seconds)); await handle(id, .retryDue) }
         }
+    }
+
+    /// The wallet the host says paid a shown code, journalled before the answer that ends the sale.
+    private func heardWallet<T: HostResource>(_ id: String, _ outcome: AcquirerOutcome<T>, about hostID: String) {
+        if case let .done(resource) = outcome, let wallet = resource.paidWallet { handle(id, .walletNamed(wallet), about: hostID) }
     }
 
     static func answer<T: HostResource>(_ outcome: AcquirerOutcome<T>) -> HostAnswer {
@@ -331,12 +363,19 @@ public struct SaleChange: Sendable {
 public protocol HostResource: Sendable {
     var status: PaymentStatus { get }
     var declineReason: String? { get }
+    /// The wallet that paid, when the host names it.
+    var paidWallet: String? { get }
 }
 
-extension Order: HostResource {}
-extension Charge: HostResource {}
+extension Order: HostResource {
+    public var paidWallet: String? { status == .paid ? wallet : nil }
+}
+extension Charge: HostResource {
+    public var paidWallet: String? { wallet }
+}
 extension Refund: HostResource {
     public var declineReason: String? { nil }
+    public var paidWallet: String? { nil }
 }
 
 // MARK: read-only helpers for the ECR API

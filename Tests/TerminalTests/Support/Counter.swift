@@ -20,7 +20,7 @@ final class InProcessCounter: Sendable {
     let runner: SaleRunner
     let codeLifetime: Int
 
-    init(codeLifetime: Int = 120, ledger: Ledger = Ledger(), metrics: CounterMetrics = .off) async throws {
+    init(codeLifetime: Int = 120, ledger: Ledger = Ledger(), metrics: CounterMetrics = .off, refunds: RefundPolicy = .hostDecides) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("qrpos-counter-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         journal = try Journal(path: folder + "/journal.sqlite")
@@ -30,7 +30,8 @@ final class InProcessCounter: Sendable {
         logger.logLevel = .warning
         self.codeLifetime = codeLifetime
         runner = SaleRunner(journal: journal, client: link, merchant: config.merchant,
-                            settings: .init(codeLifetime: codeLifetime, terminalLabel: "TEST-01", longPoll: .seconds(1), maximumAmount: 1_000_000),
+                            settings: .init(codeLifetime: codeLifetime, terminalLabel: "TEST-01", longPoll: .seconds(1), maximumAmount: 1_000_000,
+                                            refunds: refunds),
                             logger: logger, metrics: metrics)
     }
 

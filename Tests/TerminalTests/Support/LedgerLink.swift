@@ -11,7 +11,7 @@ import Terminal
 /// answers without touching the ledger. Refusals of the ledger's rules come back as `.refused` (404 for not found).
 actor LedgerLink: AcquirerLink {
     enum Kind: String, Sendable, CaseIterable {
-        case health, registerOrder, inquireOrder, cancelOrder, charge, inquireCharge, cancelCharge, refund
+        case health, registerOrder, inquireOrder, cancelOrder, charge, inquireCharge, cancelCharge, refund, settlement
     }
 
     struct Fault: Sendable {
@@ -69,6 +69,14 @@ actor LedgerLink: AcquirerLink {
 
     // MARK: the shopper and the books
 
+    /// A refund booked at the host that the terminal never sent (a refund made at the acquirer's back office).
+    func backOfficeRefund(_ paymentId: String, amount: Int) throws -> Refund {
+        let now = Date()
+        ledger.advance(to: now)
+        let refund = RefundRequest(refundId: "BO-\(paymentId)", paymentId: paymentId, amount: amount, reason: "back office")
+        return try ledger.createRefund(refund, by: Caller(terminalId: terminalId, idempotencyKey: "BO-\(paymentId)"), at: now).0
+    }
+
     /// The shopper scans the shown code and pays with `wallet` (`POST /sim/orders/{id}/pay`).
     func shopperPays(_ orderId: String, wallet: String = "paypay") throws -> Order {
         let now = Date()
@@ -124,6 +132,10 @@ actor LedgerLink: AcquirerLink {
         await perform(.refund, refund.refundId, key: idempotencyKey ?? refund.refundId) { ledger, caller in
             try ledger.createRefund(refund, by: caller, at: Date()).0
         }
+    }
+
+    func settlement(from: Date, to: Date) async -> AcquirerOutcome<Settlement> {
+        await perform(.settlement, "settlement", key: nil) { ledger, caller in try ledger.settlement(for: caller, from: from, to: to) }
     }
 
     // MARK: the wire, played in memory
