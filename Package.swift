@@ -111,7 +111,9 @@ let package = Package(
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "Metrics", package: "swift-metrics"),
                                                 .product(name: "X509", package: "swift-certificates"), // the certificate's days left
-                                                .product(name: "Prometheus", package: "swift-prometheus")]),
+                                                .product(name: "Prometheus", package: "swift-prometheus"),
+                                                // scrypt for the supervisors' PINs
+                                                .product(name: "_CryptoExtras", package: "swift-crypto")]),
         .executableTarget(
             name: "qrpos",
             dependencies: [

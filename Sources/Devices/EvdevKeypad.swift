@@ -29,6 +29,7 @@ public final class EvdevKeypad: Keypad, @unchecked Sendable {
         case 78, 31: return .scan           // KEY_KPPLUS, KEY_S
         case 74, 1, 111: return .cancel     // KEY_KPMINUS, KEY_ESC, KEY_DELETE
         case 14: return .backspace          // KEY_BACKSPACE
+        case 55, 50: return .menu           // KEY_KPASTERISK, KEY_M
         default: return nil
         }
     }

@@ -6,8 +6,10 @@ public enum CounterKey: Equatable, Sendable {
     case enter
     /// Scan the shopper's code for the typed amount instead.
     case scan
-    /// Cancel the sale or clear the amount.
+    /// Cancel the sale or clear the amount; in the menu, one step back.
     case cancel
+    /// The cashier's menu: today's sales, reprint, refund, the daily close.
+    case menu
 }
 
 /// Where the cashier's keys come from: a USB numeric keypad (evdev) or, on the simulated board, the

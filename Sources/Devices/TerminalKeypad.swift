@@ -30,6 +30,7 @@ public final class TerminalKeypad: Keypad, @unchecked Sendable {
         case 0x0A, 0x0D: return .enter
         case UInt8(ascii: "s"), UInt8(ascii: "S"), UInt8(ascii: "+"): return .scan
         case 0x1B, UInt8(ascii: "c"), UInt8(ascii: "C"), UInt8(ascii: "-"): return .cancel
+        case UInt8(ascii: "m"), UInt8(ascii: "M"), UInt8(ascii: "*"): return .menu
         default: return nil
         }
     }

@@ -7,7 +7,7 @@ struct Qrpos: AsyncParsableCommand {
         commandName: "qrpos",
         abstract: "QR-payment counter terminal: payment codes, screens, camera, lights, acquirer.",
         subcommands: [RunCommand.self, TerminalBenchCommand.self, CodeCommand.self, ScreenCommand.self, DemoCommand.self, BenchCommand.self, PKICommand.self,
-                      ScanCommand.self, PresentCommand.self, LightsCommand.self, JournalCommand.self, ProvisionCommand.self, SelfTestCommand.self]
+                      ScanCommand.self, PresentCommand.self, LightsCommand.self, JournalCommand.self, ProvisionCommand.self, SelfTestCommand.self, PINCommand.self]
     )
 
     /// Exit 0 on success, 1 when the command ran and found the input invalid, 2 on a usage error.

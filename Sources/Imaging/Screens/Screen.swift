@@ -5,7 +5,11 @@ public enum ScreenName: String, CaseIterable, Sendable {
     case idle, amountEntry = "amount-entry", showCode = "show-code", presentCode = "present-code", processing, paid,
          declined, cancelled, expired, offline, clock, testPattern = "test-pattern",
          /// For technicians: `qrpos selftest`'s result, one check per line of `detail`.
-         selfTest = "self-test"
+         selfTest = "self-test",
+         /// The cashier's menu (today's sales, a sale's actions, the close): `titleKey` over numbered lines of `detail`.
+         menu,
+         /// A supervisor's PIN being typed: one dot per digit, never the digits; `detail` says what it is for.
+         pin
 }
 
 /// What a screen says. Everything that varies between sales is here; the layout decides where it goes.
@@ -29,12 +33,15 @@ public struct ScreenContent: Sendable, Equatable {
     public var detail: String?
     /// A message for the shopper from `Assets/strings` (a merchant's code held up…), shown in the first two languages.
     public var noticeKey: String?
+    /// The menu's title, a key of `Assets/strings` (menu screen).
+    public var titleKey: String?
 
     public init(_ name: ScreenName, merchantName: String, languages: [String] = ["ja", "en"], amount: Int? = nil, currency: String = "JPY",
-                typedAmount: String = "", payload: String? = nil, secondsLeft: Int? = nil, wallets: [String] = [], detail: String? = nil, noticeKey: String? = nil) {
+                typedAmount: String = "", payload: String? = nil, secondsLeft: Int? = nil, wallets: [String] = [], detail: String? = nil, noticeKey: String? = nil, titleKey: String? = nil) {
         self.name = name; self.merchantName = merchantName; self.languages = languages.isEmpty ? ["ja", "en"] : languages
         self.amount = amount; self.currency = currency; self.typedAmount = typedAmount; self.payload = payload
         self.secondsLeft = secondsLeft; self.wallets = wallets; self.detail = detail; self.noticeKey = noticeKey
+        self.titleKey = titleKey
     }
 
     /// "¥1,200", "US$5.00": grouped digits in the currency's own minor unit.

@@ -41,6 +41,7 @@ public enum ScreenLayout {
         case .showCode: elements += showCode(content, strings, body, portrait: portrait, unit: unit)
         case .testPattern: elements += testPattern(content, strings, width: width, height: height, headerHeight: headerHeight)
         case .selfTest: elements += checkList(content, strings, body, unit: unit)
+        case .menu: elements += checkList(content, strings, body, unit: unit, title: content.titleKey ?? "menu", accent: Palette.ready, bilingual: true)
         default: elements += message(content, strings, body, unit: unit)
         }
         return elements
@@ -61,6 +62,8 @@ public enum ScreenLayout {
         case .clock: (Palette.declined, "clock")
         case .testPattern: (Palette.technician, "test_pattern")
         case .selfTest: (Palette.technician, "self_test")
+        case .menu: (Palette.ready, "menu")
+        case .pin: (Palette.technician, "pin_entry")
         }
     }
 
@@ -75,6 +78,7 @@ public enum ScreenLayout {
         case .expired: "expired_detail"
         case .offline: "offline_detail"
         case .clock: "clock_detail"
+        case .pin: "pin_entry_detail"
         default: nil
         }
     }
@@ -98,7 +102,10 @@ public enum ScreenLayout {
         let primary = content.languages[0], others = Array(content.languages.dropFirst())
         var items: [(String, String, Int, Color)] = [] // text, language, weight, colour
         items.append((strings.text(titleKey, primary), primary, 5, accent))
-        if content.name == .amountEntry {
+        if content.name == .pin {
+            // Never the digits: one dot each, and a dash while none is typed.
+            items.append((content.typedAmount.isEmpty ? "–" : String(repeating: "●", count: content.typedAmount.count), primary, 6, Palette.ink))
+        } else if content.name == .amountEntry {
             let typed = Int(content.typedAmount.filter(\.isNumber).prefix(9)) ?? 0
             items.append((ScreenContent.formatAmount(typed, currency: content.currency), primary, 7, Palette.ink))
         } else if let amount = content.amount, [.paid, .declined, .processing, .presentCode, .cancelled, .expired].contains(content.name) {
@@ -119,10 +126,13 @@ public enum ScreenLayout {
     }
 
     /// The title, then one line per check ("PASS display …"), failures in red, skipped parts muted.
-    static func checkList(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int) -> [ScreenElement] {
+    static func checkList(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int, title: String = "self_test",
+                          accent: Color = Palette.technician, bilingual: Bool = false) -> [ScreenElement] {
         let primary = content.languages[0]
         let lines = (content.detail ?? "").split(separator: "\n").map(String.init)
-        var items: [(String, Int, Color)] = [(strings.text("self_test", primary), 3, Palette.technician)]
+        let secondary = bilingual ? content.languages.dropFirst().first.map { strings.text(title, $0) } : nil
+        let heading = strings.text(title, primary) + (secondary.map { $0 == strings.text(title, primary) ? "" : "  " + $0 } ?? "")
+        var items: [(String, Int, Color)] = [(heading, 3, accent)]
         for line in lines {
             let colour = line.hasPrefix("FAIL") ? Palette.declined : line.hasPrefix("SKIP") ? Palette.muted : Palette.ink
             items.append((line, 1, colour))

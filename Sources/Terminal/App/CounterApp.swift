@@ -202,8 +202,9 @@ final class Assembly: @unchecked Sendable {
             logger.error("keypad: \(error)")
             keypad = nil
         }
-        let view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
+        var view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
+        view.strings = try? CounterAssets.strings(languages)
         var printer: (any Printer)?
         if devices?.printer != nil {
             do {
@@ -227,14 +228,45 @@ final class Assembly: @unchecked Sendable {
                                           currency: terminal.currency, dayStarts: terminal.receipts.dayStarts, registry: registry),
                               logger: logger)
         let watchdog = ServiceManager.watchdogInterval != nil
+        let menu = Self.menuDesks(runner: runner, receipts: receipts, close: closeDesk, dayStarts: terminal.receipts.dayStarts,
+                                  pins: OperatorPINs(path: configuration.options.stateFolder + "/operators.json"))
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
                                 lights: { [statusLights] signal in statusLights?.show(signal) },
-                                heartbeat: { if watchdog { ServiceManager.watchdog() } }),
+                                heartbeat: { if watchdog { ServiceManager.watchdog() } }, menu: menu),
                           logger: logger)
         camera = openedCamera.map { [counter, gate, health, metrics] opened in
             CameraLoop(camera: opened, scanner: CodeScanner(classifier: Classifier(registry: registry), settings: .video), gate: gate,
                        health: health, logger: logger, metrics: metrics) { text in counter.send(.code(text)) }
         }
+    }
+
+    /// The cashier's menu wired to the journal, the printer and the close.
+    static func menuDesks(runner: SaleRunner, receipts: ReceiptDesk, close: CloseDesk, dayStarts: Int, pins: OperatorPINs) -> Counter.MenuDesks {
+        Counter.MenuDesks(
+            history: {
+                let now = Date()
+                let day = SlipRule.businessDay(now, starts: dayStarts, in: .current)
+                let from = CloseReport.range(of: day, starts: dayStarts, in: .current)?.from ?? now.addingTimeInterval(-86_400)
+                let page = (try? await runner.sales(SaleListQuery(from: from, limit: 200))) ?? SaleListPage(sales: [], more: false)
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.dateFormat = "HH:mm"
+                return page.sales.map { HistoryLine($0, time: formatter.string(from: $0.createdAt)) }
+            },
+            reprint: { id in
+                do {
+                    let slips = try await receipts.reprint(saleId: id)
+                    return slips.isEmpty ? "no slip for this sale" : slips.map { "\($0.slipNumber) \($0.kind): \($0.result)" }.joined(separator: "; ")
+                } catch { return "\(error)" }
+            },
+            close: {
+                do {
+                    let report = try await close.close(nil)
+                    let check = report.reconciliation.map { $0.matched ? "matches the acquirer" : "\($0.differences.count) difference(s) with the acquirer" } ?? "not checked"
+                    return "day \(report.businessDay) closed: net \(ScreenContent.formatAmount(report.total.net, currency: report.currency)); \(check)"
+                } catch { return "\(error)" }
+            },
+            pins: pins)
     }
 
     /// Brings the counter up: first screen, unfinished sales resumed, the ECR API, camera, keypad, clock and link.

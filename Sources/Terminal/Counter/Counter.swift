@@ -44,11 +44,28 @@ public actor Counter {
         public var now: @Sendable () -> Date
         /// Called for each clock tick the counter's loop has handled: proof it is not stuck (systemd's watchdog).
         public var heartbeat: @Sendable () -> Void
+        /// The menu's desks: today's sales, reprints, the close, and the supervisors' PINs.
+        public var menu: MenuDesks
         public init(runner: SaleRunner, screen: any CounterScreen, view: CounterView, clock: @escaping @Sendable () -> Bool = { true },
                     lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
-                    heartbeat: @escaping @Sendable () -> Void = {}) {
+                    heartbeat: @escaping @Sendable () -> Void = {}, menu: MenuDesks = MenuDesks()) {
             self.runner = runner; self.screen = screen; self.view = view; self.clock = clock; self.lights = lights; self.now = now
-            self.heartbeat = heartbeat
+            self.heartbeat = heartbeat; self.menu = menu
+        }
+    }
+
+    /// What the cashier's menu reaches: each nil where the terminal has no such desk.
+    public struct MenuDesks: Sendable {
+        /// Today's sales, newest first.
+        public var history: @Sendable () async -> [HistoryLine]
+        /// Prints a sale's slips again; says what happened.
+        public var reprint: @Sendable (String) async -> String
+        /// Closes the business day; says what happened.
+        public var close: @Sendable () async -> String
+        public var pins: OperatorPINs?
+        public init(history: @escaping @Sendable () async -> [HistoryLine] = { [] }, reprint: @escaping @Sendable (String) async -> String = { _ in "no printer" },
+                    close: @escaping @Sendable () async -> String = { "no daily close here" }, pins: OperatorPINs? = nil) {
+            self.history = history; self.reprint = reprint; self.close = close; self.pins = pins
         }
     }
 
@@ -122,8 +139,49 @@ public actor Counter {
             }
         case let .cancel(id):
             _ = try? await parts.runner.cancel(id)
+        case .openHistory:
+            state.history = await parts.menu.history()
+        case let .reprint(id):
+            state.notice = await parts.menu.reprint(id)
+        case let .authorised(request, pin):
+            await authorised(request, pin: pin)
         case .edit, .refuse, .nothing:
             break
+        }
+    }
+
+    /// A supervisor's PIN typed for a refund or the close: checked (the lockout counts wrong ones), then done.
+    private func authorised(_ request: MenuRequest, pin: String) async {
+        let role = request.action.role
+        let verdict = parts.menu.pins?.verify(role, pin: pin, now: parts.now()) ?? .notSet
+        switch verdict {
+        case .accepted:
+            logger.notice("\(request.action.rawValue) authorised at the keypad by the \(role.rawValue) PIN")
+            switch request {
+            case let .refund(id, amount):
+                do {
+                    _ = try await parts.runner.refund(id, amount: amount)
+                    state.menu = nil
+                    state.noticeKey = "menu_refund_sent"
+                } catch {
+                    // The wallet's rule or the sale's state: said to the cashier, the menu stays on the sale.
+                    state.menu = state.history.first { $0.saleId == id }.map { .sale($0) } ?? .top
+                    state.notice = "\(error)"
+                }
+            case .close:
+                state.menu = nil
+                state.notice = await parts.menu.close()
+            }
+        case let .wrong(left):
+            logger.warning("wrong \(role.rawValue) PIN at the keypad (\(left) attempt(s) left)")
+            state.noticeKey = "pin_wrong"
+        case let .locked(until):
+            logger.warning("the \(role.rawValue) PIN is locked after repeated wrong entries, until \(until)")
+            state.noticeKey = "pin_locked"
+            state.menu = .top
+        case .notSet:
+            state.noticeKey = "pin_not_set"
+            state.menu = .top
         }
     }
 

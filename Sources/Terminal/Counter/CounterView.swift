@@ -22,6 +22,12 @@ public struct CounterState: Sendable, Equatable {
     public var noticeKey: String?
     /// Something a technician must do soon (the certificate near its end), shown on the idle screen; nil: nothing.
     public var attention: String?
+    /// The cashier's menu, while it is open (only while no sale is).
+    public var menu: CounterMenu?
+    /// Today's sales, read when the history is opened.
+    public var history: [HistoryLine] = []
+    /// Digits typed in the menu: a refund amount or a PIN (a PIN is never drawn).
+    public var menuTyped = ""
 
     public init() {}
 
@@ -38,8 +44,8 @@ public struct CounterState: Sendable, Equatable {
 
     /// A sale changed: the counter's view of it follows, newest change last.
     public mutating func apply(_ sale: Sale, now: Date) {
-        // A sale from the register replaces whatever the cashier had half typed.
-        if sale.state == .created { typed = "" }
+        // A sale from the register replaces whatever the cashier had half typed, and the menu.
+        if sale.state == .created { typed = ""; menu = nil; menuTyped = "" }
         notice = nil; noticeKey = nil
         if sale.state == .refunding || sale.state.isFinal {
             open[sale.id] = nil
@@ -67,6 +73,11 @@ public enum KeyAction: Equatable, Sendable {
     /// The sale cannot start: say why.
     case refuse(String)
     case cancel(saleID: String)
+    /// Read today's sales into `history` (the menu's list).
+    case openHistory
+    case reprint(saleID: String)
+    /// A supervisor's PIN was typed for `request`: the counter checks it, then acts.
+    case authorised(MenuRequest, pin: String)
     case nothing
 }
 
@@ -76,8 +87,13 @@ public enum KeypadRules {
 
     public static func decide(_ key: CounterKey, _ state: inout CounterState) -> KeyAction {
         let busy = state.current
+        if busy == nil, let menu = state.menu { return MenuRules.decide(key, menu, &state) }
         if busy == nil { state.notice = nil; state.noticeKey = nil } // a key press answers the last message
         switch key {
+        case .menu where busy == nil && state.typed.isEmpty:
+            state.lastResult = nil; state.finishedAt = nil
+            state.menu = .top
+            return .edit
         case let .digit(d) where busy == nil:
             if state.typed.count < maximumDigits && !(state.typed.isEmpty && d == 0) { state.typed.append(String(d)) }
             return .edit
@@ -111,6 +127,9 @@ public struct CounterView: Sendable {
     public var languages: Languages
     /// Seconds a result screen (paid, declined…) stays before idle returns.
     public var resultHold: TimeInterval = 6
+    /// For the menu's lines (a sale's state, "no sales today"); without it the lines carry the keys.
+    public var strings: UIStrings?
+    public var timeZone: TimeZone = .current
 
     public init(merchantName: String, acceptedWallets: [String], currency: String, registry: WalletRegistry, languages: Languages,
                 resultHold: TimeInterval = 6) {
@@ -142,6 +161,7 @@ public struct CounterView: Sendable {
                           typedAmount: state.typed, payload: sale?.payload, secondsLeft: sale.map { max(0, Int($0.expiresAt.timeIntervalSince(now))) },
                           wallets: wallets, detail: detail ?? state.notice, noticeKey: state.noticeKey)
         }
+        if state.current == nil, let menu = state.menu { return menuScreen(menu, state) }
         guard let sale else {
             if let blocked = state.blocked { return screen(.offline, detail: blocked) }
             if !state.clockSynchronised { return screen(.clock) }
@@ -159,6 +179,64 @@ public struct CounterView: Sendable {
         }
     }
 
+    /// The menu as numbered lines under its title, in Japanese and English for the cashier.
+    func menuScreen(_ menu: CounterMenu, _ state: CounterState) -> ScreenContent {
+        func word(_ key: String) -> String {
+            guard let strings else { return key }
+            let ja = strings.text(key, "ja"), en = strings.text(key, "en")
+            return ja == en ? ja : ja + " " + en
+        }
+        func money(_ amount: Int, _ currency: String) -> String { ScreenContent.formatAmount(amount, currency: currency) }
+        func walletName(_ id: String?) -> String { id.flatMap { registry.entry($0)?.name(for: "ja") } ?? "" }
+        var title = "menu", lines: [String] = []
+        var name = ScreenName.menu, typed = "", detail: String?
+        switch menu {
+        case .top:
+            lines = ["1  " + word("menu_history"), "2  " + word("menu_close")]
+        case let .history(page):
+            title = "menu_history"
+            let shown = state.history.dropFirst(page * CounterMenu.pageSize).prefix(CounterMenu.pageSize)
+            lines = shown.enumerated().map { n, line in
+                "\(n + 1)  \(line.time)  \(money(line.amount, line.currency))  \(walletName(line.wallet))  \(word(Self.stateKey(line.state)))"
+            }
+            if lines.isEmpty { lines = [word("menu_no_sales")] }
+            if state.history.count > CounterMenu.pageSize { lines.append("0  " + word("menu_next_page")) }
+        case let .sale(line):
+            title = "menu_sale"
+            lines = ["\(line.time)  \(money(line.amount, line.currency))  \(walletName(line.wallet))", line.saleId, word(Self.stateKey(line.state)),
+                     "1  " + word("menu_reprint")]
+            if line.refundable > 0 { lines.append("2  " + word("menu_refund") + "  (" + money(line.refundable, line.currency) + ")") }
+        case let .refundAmount(line):
+            title = "menu_refund_amount"
+            let typedAmount = Int(state.menuTyped) ?? line.refundable
+            lines = [money(typedAmount, line.currency), line.saleId, word("menu_refund_hint")]
+        case let .pin(request):
+            name = .pin
+            typed = state.menuTyped
+            switch request {
+            case let .refund(id, amount): detail = word("menu_refund") + " " + money(amount, currency) + "  " + id
+            case .close: detail = word("menu_close")
+            }
+        }
+        if let notice = state.notice { lines.append("! " + notice) }
+        if let key = state.noticeKey { lines.append("! " + word(key)) }
+        if name == .pin, let notice = state.notice ?? state.noticeKey.map(word) { detail = (detail.map { $0 + " — " } ?? "") + notice }
+        return ScreenContent(name, merchantName: merchantName, languages: ["ja", "en"], currency: currency, typedAmount: typed, wallets: [],
+                             detail: name == .pin ? detail : lines.joined(separator: "\n"), titleKey: title)
+    }
+
+    /// The words of a sale's state in the history (the screen titles say them already).
+    static func stateKey(_ state: SaleState) -> String {
+        switch state {
+        case .paid: "paid"
+        case .declined: "declined"
+        case .expired: "expired"
+        case .cancelled: "cancelled"
+        case .refunded: "menu_refunded"
+        case .created, .awaitingCode, .pending, .unknown, .cancelling, .refunding: "processing"
+        }
+    }
+
     /// The lights' meaning of each screen (ARCHITECTURE.md: ready green, waiting amber, paid green pulse, …).
     public static func signal(for screen: ScreenName) -> StatusSignal {
         switch screen {
@@ -167,7 +245,8 @@ public struct CounterView: Sendable {
         case .paid: .paid
         case .declined: .declined
         case .offline, .clock: .offline
-        case .testPattern, .selfTest: .technician
+        case .testPattern, .selfTest, .pin: .technician
+        case .menu: .ready
         }
     }
 }
