@@ -51,6 +51,15 @@ import Testing
         #expect(texts.contains("●●●●") && !texts.contains { $0.contains("2468") }, "\(texts)")
     }
 
+    @Test func thePaidScreenNamesTheWalletAndTheSlipNumber() {
+        var state = CounterState()
+        state.apply(CounterViewTests.sale(.paid, wallet: "paypay", id: "S7"), now: CounterViewTests.t0)
+        #expect(CounterViewTests.view.picture(state, now: CounterViewTests.t0).screen.detail == "PayPay")
+        state.slipNumbers["S7"] = "0007"
+        let detail = CounterViewTests.view.picture(state, now: CounterViewTests.t0).screen.detail ?? ""
+        #expect(detail.hasPrefix("PayPay") && detail.hasSuffix("0007"), "\(detail)")
+    }
+
     @Test func pinsAreSaltedHashesWithALockout() throws {
         let folder = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -279,6 +279,7 @@ final class Assembly: @unchecked Sendable {
             counter.send(.sale(change.sale))
             if [.paid, .cancelled, .refunded].contains(change.sale.state) { receipts.send(change.sale) }
         }
+        await receipts.onNumbered { id, number in counter.send(.slipNumbered(saleId: id, number: number)) }
         Task { await receipts.run() }
         lights?.start()
         Task { await counter.run() }

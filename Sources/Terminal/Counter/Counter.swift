@@ -21,6 +21,8 @@ public enum CounterInput: Sendable, Equatable {
     case blocked(String?)
     /// A technician is needed soon, sales go on (nil: nothing to do).
     case attention(String?)
+    /// A sale's slip was numbered (伝票番号), for its result screen.
+    case slipNumbered(saleId: String, number: String)
 }
 
 /// Where the counter's pictures go: the panel (ScreenPresenter), or a recorder in tests.
@@ -122,6 +124,9 @@ public actor Counter {
         case let .attention(what):
             if what != state.attention, let what { logger.warning("technician needed: \(what)") }
             state.attention = what
+        case let .slipNumbered(id, number):
+            state.slipNumbers[id] = number
+            if state.slipNumbers.count > 20 { state.slipNumbers = state.slipNumbers.filter { $0.key == id } }
         case let .blocked(why):
             if why != state.blocked { logger.critical(why.map { "sales stopped: \($0)" } ?? "sales allowed again") }
             state.blocked = why

@@ -28,6 +28,8 @@ public struct CounterState: Sendable, Equatable {
     public var history: [HistoryLine] = []
     /// Digits typed in the menu: a refund amount or a PIN (a PIN is never drawn).
     public var menuTyped = ""
+    /// Slip numbers of recent sales, for the paid screen.
+    public var slipNumbers: [String: String] = [:]
 
     public init() {}
 
@@ -172,11 +174,21 @@ public struct CounterView: Sendable {
         case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
         case .awaitingCode: return screen(.presentCode)
         case .pending, .unknown, .cancelling, .refunding: return screen(.processing)
-        case .paid: return screen(.paid)
+        case .paid: return screen(.paid, detail: state.notice ?? paidLine(sale, state))
         case .declined: return screen(.declined, detail: sale.detail)
         case .expired: return screen(.expired)
         case .cancelled, .refunded: return screen(.cancelled, detail: sale.state == .refunded ? "refunded" : nil)
         }
+    }
+
+    /// What the paid screen says under the amount: the wallet that paid, and the slip's number once it has one.
+    func paidLine(_ sale: Sale, _ state: CounterState) -> String? {
+        let wallet = sale.wallet.flatMap { registry.entry($0)?.name(for: languages(for: sale.wallet)[0]) }
+        let slip = state.slipNumbers[sale.id].map { number in
+            (strings.map { $0.text("slip_number", "ja") + " " + $0.text("slip_number", "en") } ?? "No.") + " " + number
+        }
+        let parts = [wallet, slip].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "  ·  ")
     }
 
     /// The menu as numbered lines under its title, in Japanese and English for the cashier.

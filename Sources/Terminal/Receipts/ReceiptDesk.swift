@@ -44,6 +44,10 @@ public actor ReceiptDesk {
 
     /// Queues a sale's change, in the order the runner committed it; `run` prints what it calls for.
     public nonisolated func send(_ sale: Sale) { inbox.yield(sale) }
+
+    /// Told each slip's number as it is given (the paid screen shows it).
+    private var numbered: @Sendable (String, String) -> Void = { _, _ in }
+    public func onNumbered(_ listener: @escaping @Sendable (_ saleId: String, _ slipNumber: String) -> Void) { numbered = listener }
     public nonisolated func finish() { inbox.finish() }
 
     public func run() async {
@@ -111,6 +115,7 @@ public actor ReceiptDesk {
                                           nextDay: { CloseReport.day(after: $0, starts: starts, in: zone) }) { number in
                 content(sale, due, number: number, at: when)
             }
+            numbered(record.saleId, record.content.slipNumberText)
             guard !record.printed else { return "already printed" }
             guard printing else { return "kept" }
             return print(record, copies: shop.settings.merchantCopy ? [.customer, .merchant] : [.customer])
