@@ -55,6 +55,7 @@ test: deps
 	$(MAKE) --no-print-directory ecr-contract
 	$(MAKE) --no-print-directory metrics-test
 	$(MAKE) --no-print-directory vm-test
+	$(MAKE) --no-print-directory deb-test DEB_CONFIG=debug DEB_COMPRESSION=gzip
 
 bench: deps
 	$(SWIFT) build -c release --product qrpos $(NOTTY)
@@ -144,12 +145,13 @@ DEB_OUT      := .build-deb
 # DEB_CONFIG=debug packs an unoptimised build of the same sources: `make test` installs that one, because the
 # optimised static build alone takes about 30 minutes from scratch on 2 cores (CI's clean clone).
 DEB_CONFIG   ?= release
+DEB_COMPRESSION ?= xz
 DEB_SWIFT    := $(SWIFT) build -c $(DEB_CONFIG) --static-swift-stdlib -Xlinker --as-needed -Xlinker -lcurl --scratch-path $(DEB_OUT)/swift
 deb: deps deb-deps
 	$(DEB_SWIFT) --product qrpos $(NOTTY)
 	$(DEB_SWIFT) --product acquirer-sim $(NOTTY)
 	rm -f $(DEB_OUT)/*.deb
-	Packaging/build-deb.sh $(DEB_VERSION) $(DEB_ARCH) $(DEB_OUT)/swift/$(DEB_CONFIG) $(DEB_OUT)
+	DEB_COMPRESSION=$(DEB_COMPRESSION) Packaging/build-deb.sh $(DEB_VERSION) $(DEB_ARCH) $(DEB_OUT)/swift/$(DEB_CONFIG) $(DEB_OUT)
 
 # The packages installed, upgraded, removed and purged in a clean Debian 12 root (debootstrap, cached in .cache/).
 deb-test: deb

@@ -28,7 +28,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 if [ -t 1 ]; then
-  echo "qrpos: type an amount and Enter (s: scan the shopper's code, Esc: cancel, Ctrl-C: stop)."
+  echo "qrpos: type an amount and Enter (s: scan the shopper's code, Esc: cancel, m: menu, Ctrl-C: stop)."
   echo "       ECR API on http://127.0.0.1:8417 with the token in $STATE/ecr.token; log in $STATE/qrpos.log"
   sleep 2
 fi
