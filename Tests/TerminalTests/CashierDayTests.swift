@@ -102,6 +102,39 @@ import Testing
         #expect(after.detail?.contains("refund per payment") == true, "\(after.detail ?? "")")
     }
 
+    @Test func aVoidReversesAPaidSaleInsideTheCancelWindowAndNeverRefundsByItselfAfterIt() async throws {
+        let counter = try await Self.counter()
+        defer { counter.close() }
+        let (paper, close) = try Self.desks(counter)
+        let sale = try await Self.paid(counter, 700, wallet: "paypay")
+        try await Self.book(counter, paper, [sale.id])
+        _ = try await counter.runner.void(sale.id)
+        #expect(try await counter.wait(sale.id, for: .cancelled))
+        #expect(try await counter.runner.sale(sale.id)?.endReason == .cashier)
+        #expect(await counter.link.books().orders[sale.id]?.order.status == .cancelled)
+        try await Self.book(counter, paper, [sale.id])
+        #expect(try counter.journal.slips(of: sale.id).map(\.kind) == [.sale, .cancel], "a cancel slip (取消)")
+        let report = try await close.report(nil)
+        #expect(report.total.cancels == .init(count: 1, amount: 700) && report.total.net == 0)
+        #expect(report.reconciliation?.matched == true, "\(report.reconciliation?.differences ?? [])")
+
+        // The host's cancel window has closed: the sale stays paid, says why, and nothing is refunded.
+        let late = try await InProcessCounter(ledger: Ledger(rules: LedgerRules(cancelWindow: 0), wallets: Self.ledger().wallets))
+        defer { late.close() }
+        let old = try await Self.paid(late, 900, wallet: "paypay")
+        _ = try await late.runner.void(old.id)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await late.wait(old.id, for: .paid))
+        let after = try #require(try await late.runner.sale(old.id))
+        #expect(after.refundCount == 0 && after.detail != nil, "\(after.detail ?? "")")
+        #expect(await late.link.count(.refund) == 0)
+        try await late.withAPI { api in
+            let again = try await api.post("/v1/sales/\(old.id)/void")
+            let missing = try await api.post("/v1/sales/S00000000000000000/void")
+            #expect(again.status == 202 && missing.status == 404)
+        }
+    }
+
     // MARK: the daily close
 
     static func desks(_ counter: InProcessCounter) throws -> (ReceiptDesk, CloseDesk) {

@@ -173,6 +173,15 @@ public actor Counter {
                     state.menu = state.history.first { $0.saleId == id }.map { .sale($0) } ?? .top
                     state.notice = "\(error)"
                 }
+            case let .void(id):
+                do {
+                    _ = try await parts.runner.void(id)
+                    state.menu = nil
+                    state.noticeKey = "menu_void_sent"
+                } catch {
+                    state.menu = state.history.first { $0.saleId == id }.map { .sale($0) } ?? .top
+                    state.notice = "\(error)"
+                }
             case .close:
                 state.menu = nil
                 state.notice = await parts.menu.close()

@@ -27,7 +27,7 @@ public enum CounterMenu: Sendable, Equatable {
     case top
     /// Today's sales, newest first, `pageSize` a page; 1–8 picks one, 0 turns the page.
     case history(page: Int)
-    /// One sale: 1 reprints its slips, 2 refunds it.
+    /// One sale: 1 reprints its slips, 2 refunds it, 3 voids it (取消, while the host's cancel window is open).
     case sale(HistoryLine)
     /// The amount to refund being typed (Enter alone: all that is left).
     case refundAmount(HistoryLine)
@@ -40,11 +40,14 @@ public enum CounterMenu: Sendable, Equatable {
 /// What a supervisor's PIN is asked for.
 public enum MenuRequest: Sendable, Equatable {
     case refund(saleId: String, amount: Int)
+    /// A void (取消) of a paid sale, reversed at the host inside its cancel window.
+    case void(saleId: String)
     case close
 
     public var action: OperatorAction {
         switch self {
         case .refund: .refund
+        case .void: .cancelPaid
         case .close: .close
         }
     }
@@ -78,6 +81,11 @@ enum MenuRules {
             guard line.refundable > 0 else { state.noticeKey = "menu_nothing_to_refund"; return .refuse("nothing to refund") }
             state.menuTyped = ""
             state.menu = .refundAmount(line)
+            return .edit
+        case let (.sale(line), .digit(3)):
+            guard line.state == .paid, line.refundable == line.amount else { state.noticeKey = "menu_nothing_to_void"; return .refuse("nothing to void") }
+            state.menuTyped = ""
+            state.menu = .pin(.void(saleId: line.saleId))
             return .edit
         case (.refundAmount, .digit(let d)), (.pin, .digit(let d)):
             let limit = if case .pin = menu { 8 } else { KeypadRules.maximumDigits }
@@ -116,7 +124,11 @@ enum MenuRules {
         case .sale: state.menu = .history(page: 0)
         case let .refundAmount(line): state.menu = .sale(line)
         case let .pin(request):
-            if case let .refund(id, _) = request, let line = state.history.first(where: { $0.saleId == id }) { state.menu = .refundAmount(line) } else { state.menu = .top }
+            switch request {
+            case let .refund(id, _): state.menu = state.history.first { $0.saleId == id }.map { .refundAmount($0) } ?? .top
+            case let .void(id): state.menu = state.history.first { $0.saleId == id }.map { .sale($0) } ?? .top
+            case .close: state.menu = .top
+            }
         }
     }
 }

@@ -218,6 +218,7 @@ public struct CounterView: Sendable {
             lines = ["\(line.time)  \(money(line.amount, line.currency))  \(walletName(line.wallet))", line.saleId, word(Self.stateKey(line.state)),
                      "1  " + word("menu_reprint")]
             if line.refundable > 0 { lines.append("2  " + word("menu_refund") + "  (" + money(line.refundable, line.currency) + ")") }
+            if line.state == .paid && line.refundable == line.amount { lines.append("3  " + word("menu_void")) }
         case let .refundAmount(line):
             title = "menu_refund_amount"
             let typedAmount = Int(state.menuTyped) ?? line.refundable
@@ -227,6 +228,7 @@ public struct CounterView: Sendable {
             typed = state.menuTyped
             switch request {
             case let .refund(id, amount): detail = word("menu_refund") + " " + money(amount, currency) + "  " + id
+            case let .void(id): detail = word("menu_void") + "  " + id
             case .close: detail = word("menu_close")
             }
         }

@@ -82,6 +82,14 @@ public enum ECRServer {
             }
         }
 
+        router.post("/v1/sales/:id/void") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
+            do { return json(.accepted, SaleView(try await runner.void(id))) } catch let refusal as SaleRunner.FollowUpRefusal {
+                return problem(refusal, saleId: id)
+            }
+        }
+
         router.post("/v1/refunds") { request, context -> Response in
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
             guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
@@ -286,7 +294,7 @@ public struct SaleView: Codable, Sendable {
 /// {"error": …} form, so a register integrator always reads what went wrong.
 struct ProblemAnswers: RouterMiddleware {
     typealias Context = BasicRequestContext
-    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/sales/{id}/receipt, POST /v1/refunds, GET|POST /v1/reports/close?date=&format=, GET /v1/health"
+    static let endpoints = "POST /v1/sales, GET /v1/sales?from=&to=&status=&reference=&limit=&cursor=, GET /v1/sales/{id}?wait=S, POST /v1/sales/{id}/cancel, POST /v1/sales/{id}/receipt, POST /v1/sales/{id}/void, POST /v1/refunds, GET|POST /v1/reports/close?date=&format=, GET /v1/health"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as HTTPError {

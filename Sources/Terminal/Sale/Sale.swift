@@ -32,6 +32,9 @@ public enum UndoReason: String, Codable, Sendable {
     case recovery
     /// Auto mode: the shopper held up their own code, so the shown order is withdrawn before charging it.
     case switchToScan = "switch-to-scan"
+    /// A supervisor voids a paid sale (取消): the host reverses it inside its cancel window; outside it the sale
+    /// stays paid (a refund, 返品, is the way then), never refunded by itself.
+    case void
 }
 
 /// What the host may hold of the order or charge in flight. Money can move only where the host may have it, so a

@@ -44,6 +44,8 @@ public enum SaleEvent: Equatable, Sendable {
     case expired
     case cashierCancel
     case refundRequested(amount: Int)
+    /// A supervisor voids the paid sale (取消): reversed at the host while its cancel window is open.
+    case voidRequested
     /// A back-off pause is over: ask or resend again.
     case retryDue
     /// The terminal restarted and found the sale unfinished in the journal.
@@ -55,6 +57,7 @@ public enum SaleEvent: Equatable, Sendable {
     public enum Kind: String, Sendable {
         case begin, codeScanned = "code-scanned", createAnswer = "create-answer", answer, cancelAnswer = "cancel-answer"
         case refundAnswer = "refund-answer", expired, cashierCancel = "cashier-cancel", refundRequested = "refund-requested"
+        case voidRequested = "void-requested"
         case retry, recover, walletNamed = "wallet-named"
     }
 
@@ -69,6 +72,7 @@ public enum SaleEvent: Equatable, Sendable {
         case .expired: .expired
         case .cashierCancel: .cashierCancel
         case .refundRequested: .refundRequested
+        case .voidRequested: .voidRequested
         case .retryDue: .retry
         case .recover: .recover
         case .walletNamed: .walletNamed
@@ -89,6 +93,7 @@ extension SaleEvent: CustomStringConvertible {
         case .expired: "code expired"
         case .cashierCancel: "cashier cancel"
         case let .refundRequested(amount): "refund \(amount)"
+        case .voidRequested: "void (取消)"
         case .retryDue: "retry"
         case .recover: "recover after restart"
         case let .walletNamed(wallet): "paid with \(wallet)"
@@ -130,7 +135,7 @@ public enum SaleMachine {
     }
 
     private static func apply(_ s: inout Sale, _ event: SaleEvent, now: Date) -> [SaleEffect] {
-        if s.state.isFinal && !(s.state == .paid && event.kind == .refundRequested) {
+        if s.state.isFinal && !(s.state == .paid && [.refundRequested, .voidRequested].contains(event.kind)) {
             return [] // a final sale is not reopened by a late answer or timer (paid -> refunding is the one way on)
         }
         if case let .walletNamed(wallet) = event {
@@ -186,7 +191,9 @@ public enum SaleMachine {
         case (.cancelling, .createAnswer), (.cancelling, .answer):
             return whileCancelling(&s, event)
 
-        // MARK: refunds
+        // MARK: a void (取消) of a paid sale, and refunds
+        case (.paid, .voidRequested) where s.refundedAmount == 0 && s.refundInFlight == 0:
+            return undo(&s, .void)
         case (.paid, let .refundRequested(amount)) where amount > 0 && amount <= s.amount - s.refundedAmount:
             return startRefund(&s, amount)
         case (.refunding, let .refundAnswer(answer)):
@@ -475,6 +482,7 @@ public enum SaleMachine {
         case .cashier: .cashier
         case .expired: .expired
         case .recovery, .switchToScan: .recovery
+        case .void: .cashier
         }
     }
 }

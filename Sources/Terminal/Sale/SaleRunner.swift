@@ -152,6 +152,21 @@ public actor SaleRunner {
         return try sale(id) ?? before
     }
 
+    /// A supervisor's void (取消) of a paid sale, before anything of it was refunded: the host reverses it while its
+    /// cancel window is open; otherwise the sale stays paid and `detail` says why (refund it instead).
+    public func void(_ id: String) throws -> Sale {
+        guard let before = try sale(id) else { throw FollowUpRefusal.noSuchSale(id) }
+        guard before.state == .paid else {
+            let hint = before.state.isFinal ? "" : "; an open sale is cancelled with POST /v1/sales/\(id)/cancel"
+            throw FollowUpRefusal.conflict("sale \(id) is \(before.state.rawValue); only a paid sale can be voided\(hint)")
+        }
+        guard before.refundedAmount == 0 else {
+            throw FollowUpRefusal.conflict("sale \(id) has been partly refunded; refund what is left instead (POST /v1/refunds)")
+        }
+        handle(id, .voidRequested)
+        return try sale(id) ?? before
+    }
+
     public func refund(_ id: String, amount: Int) throws -> Sale {
         guard let before = try sale(id) else { throw FollowUpRefusal.noSuchSale(id) }
         // One refund at a time: the one in flight is resent with its key until the host answers.
