@@ -40,7 +40,12 @@ public final class PNGDisplay: Display {
             target = path!
         }
         do { try frame.canvas.writePNG(to: target) } catch { throw DeviceError(device: target, call: "png write", hint: error.message) }
-        if let folder { try? FileManager.default.removeItem(atPath: "\(folder)/latest.png"); try? FileManager.default.copyItem(atPath: target, toPath: "\(folder)/latest.png") }
+        if let folder {
+            // Copied beside it, then renamed over it: a reader never finds latest.png missing or half written.
+            let partial = "\(folder)/.latest.png.partial"
+            try? FileManager.default.removeItem(atPath: partial)
+            if (try? FileManager.default.copyItem(atPath: target, toPath: partial)) != nil { rename(partial, "\(folder)/latest.png") }
+        }
         lastPath = target
     }
 
