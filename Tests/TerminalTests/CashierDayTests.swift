@@ -216,6 +216,20 @@ import Testing
         #expect(picture.width == 576 && picture.height > 400)
     }
 
+    @Test func aSlipMissedInACrashIsNumberedAtStartButOldDaysAreLeftAlone() async throws {
+        let counter = try await Self.counter()
+        defer { counter.close() }
+        let (paper, _) = try Self.desks(counter)
+        let today = try await Self.paid(counter, 600, wallet: "paypay")
+        var old = Sale(id: "S17000000000000001", amount: 900, currency: "JPY", mode: .show, expiresAt: Date(timeIntervalSinceNow: -86_000 * 3),
+                       now: Date(timeIntervalSinceNow: -86_400 * 3))
+        old.state = .paid
+        try counter.journal.insert(old)
+        await paper.catchUp([try #require(try await counter.runner.sale(today.id)), old])
+        #expect(try counter.journal.slips(of: today.id).map(\.kind) == [.sale])
+        #expect(try counter.journal.slips(of: old.id).isEmpty, "a sale of an earlier day is not poured into today's close")
+    }
+
     @Test func theCloseOverTheECRAPI() async throws {
         let counter = try await Self.counter()
         defer { counter.close() }

@@ -65,8 +65,14 @@ public actor ReceiptDesk {
 
     /// At start-up: movements of finished sales that a crash kept from their slip are numbered now (not printed: the
     /// shopper has gone), so the daily close misses none.
-    public func catchUp(_ sales: [Sale]) {
-        for sale in sales where [.paid, .cancelled, .refunded].contains(sale.state) { saleChanged(sale, printing: false) }
+    /// Only sales that changed in the current business day: older ones belong to days that may be closed, and a
+    /// journal from before every movement had a slip would otherwise pour its history into today's close.
+    public func catchUp(_ sales: [Sale], now: Date = Date()) {
+        let today = SlipRule.businessDay(now, starts: shop.settings.dayStarts, in: shop.timeZone)
+        for sale in sales where [.paid, .cancelled, .refunded].contains(sale.state)
+            && SlipRule.businessDay(sale.updatedAt, starts: shop.settings.dayStarts, in: shop.timeZone) == today {
+            saleChanged(sale, printing: false)
+        }
     }
 
     /// What a reprint did with one slip.
