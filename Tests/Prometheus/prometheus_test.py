@@ -264,7 +264,8 @@ def main():
         seen_at = time.monotonic()
         def counted():
             result = run.query('qrpos_sales_total{outcome="paid"}')
-            return result if len(result) == 1 and result[0]["value"][1] == "1" else None
+            # A shown code: the wallet label is the one the host says paid (acquirer-sim's auto-pay wallet, PayPay).
+            return result if len(result) == 1 and result[0]["value"][1] == "1" and result[0]["metric"].get("wallet") == "paypay" else None
         try:
             result = wait_for('prometheus: qrpos_sales_total{outcome="paid"} == 1', 30, counted, interval=0.5)
         except Failure as failure:
@@ -274,10 +275,10 @@ def main():
         log(f"prometheus: qrpos_sales_total{{{labels}}} = 1, {time.monotonic() - seen_at:.1f} s after the sale was paid")
         # The camera loop and the wallet label, end to end: a scanned PayPay code.
         run.scanned_sale()
-        wait_for('prometheus: qrpos_sales_total{outcome="paid",wallet="paypay"} == 1 and qrpos_scan_frame_seconds_count > 0', 30,
-                 lambda: (run.query_value('qrpos_sales_total{outcome="paid",wallet="paypay"}') == "1"
+        wait_for('prometheus: qrpos_sales_total{outcome="paid",wallet="paypay"} == 2 and qrpos_scan_frame_seconds_count > 0', 30,
+                 lambda: (run.query_value('qrpos_sales_total{outcome="paid",wallet="paypay"}') == "2"
                           and float(run.query_value("qrpos_scan_frame_seconds_count") or 0) > 0) or None, interval=0.5)
-        log("prometheus: qrpos_sales_total{outcome=\"paid\",wallet=\"paypay\"} = 1, and the camera loop's frames are timed")
+        log("prometheus: qrpos_sales_total{outcome=\"paid\",wallet=\"paypay\"} = 2 (shown and scanned), and the camera loop's frames are timed")
         # What else Prometheus holds of the terminal (histogram buckets left out).
         series = run.query('{job="qrpos", __name__=~"qrpos_.+", __name__!~".+_bucket"}')
         for s in sorted(series, key=lambda s: (s["metric"]["__name__"], sorted(s["metric"].items()))):
