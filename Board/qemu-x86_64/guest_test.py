@@ -558,8 +558,11 @@ def lights_now(seconds: float) -> dict:
     return seen
 
 
-def check_lights(state: str, seconds: float = 2.5) -> str:
-    """The terminal's lights against the board's wiring: `state` as StatusSignal names it."""
+def check_lights(state: str, seconds: float = 2.5, settle: float = 0.0) -> str:
+    """The terminal's lights against the board's wiring: `state` as StatusSignal names it. `settle`: the register
+    hears a sale's end the moment it is journalled; the counter changes its lights with its next frame, which under
+    TCG can take most of a second while a 1280x800 code screen is being drawn."""
+    time.sleep(settle)
     with open(REPO / BOARD / "board.toml", "rb") as f:
         wiring = {name: spec for name, spec in tomllib.load(f)["lights"].items() if isinstance(spec, dict)}
     lit = {"ready": ("green", "steady"), "waiting": ("amber", "changes"), "paid": ("green", "changes"),
@@ -644,7 +647,7 @@ def sale():
         lights_seen.append(check_lights("waiting"))
         shown = final_state(token, shown_id)
         check(shown["status"] == "paid", f"the shown-code sale ended {shown}")
-        lights_seen.append(check_lights("paid", 2))
+        lights_seen.append(check_lights("paid", 2, settle=1.5))
         # The paid screen replaces the code: nobody scans a code that is already paid.
         after = screendump("sale-paid", absent=True)
         check(after["ok"], f"the counter screen after payment: {after.get('detail')}")
