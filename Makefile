@@ -16,7 +16,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test
+.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test image image-deps image-test
 
 # apt-get install the packages in $(1) that are missing; `update` only then.
 define apt_ensure
@@ -152,5 +152,33 @@ deb: deps deb-deps
 deb-test: deb
 	$(SUDO) Packaging/deb-test.sh $(DEB_OUT) .cache
 
+# The disk image for counters (Packaging/image, README "For technicians"): Debian 12 from Debian's packages with
+# mmdebstrap, Debian's kernel, GRUB EFI, root slots A and B, a data partition; .build-image/qrpos-BOARD-ARCH.img
+# and its .bmap. The qrpos packages come from `make deb`, or DEBDIR=FOLDER of built ones (DEBDIR=none: an image
+# without qrpos). Downloaded .debs are kept in .cache/. Runs as root (mmdebstrap, file owners) or through sudo.
+ARCH         ?= amd64
+BOARD        ?= generic-pc
+DEBDIR       ?= $(DEB_OUT)
+ROOT_MIB     ?= 1280
+IMAGE_OUT    := .build-image
+IMAGE        := $(IMAGE_OUT)/qrpos-$(BOARD)-$(ARCH).img
+IMAGE_TOOLS  := mmdebstrap e2fsprogs fdisk dosfstools mtools grub-efi-amd64-bin grub-common bmap-tools zstd
+# `make deb` first unless DEBDIR was given (packages built elsewhere) or is none.
+IMAGE_DEBS   := $(if $(filter command line environment,$(origin DEBDIR)),,deb)
+image-deps:
+	$(call apt_ensure,$(IMAGE_TOOLS))
+
+image: image-deps $(IMAGE_DEBS)
+	$(SUDO) Packaging/image/build-image.sh $(IMAGE_OUT) .cache $(ARCH) $(BOARD) $(DEBDIR) $(ROOT_MIB)
+
+# The image booted in QEMU under UEFI (OVMF) and checked as a technician's first boot (Packaging/image/image-test.py:
+# PASS/FAIL lines): systemd, first-boot step, provisioning against acquirer-sim on the host (from DEBDIR's .debs),
+# the service, the idle screen, self-test, a sale over the ECR API with its JPQR read off the screen, SIGKILL mid-sale,
+# a timed reboot. Builds the image first when there is none. KVM when it works, else TCG (QRPOS_VM_ACCEL=kvm|tcg).
+IMAGE_TEST_TOOLS := qemu-system-x86 ovmf mtools e2fsprogs fdisk zbar-tools openssl
+image-test: $(if $(wildcard $(IMAGE)),,image)
+	$(call apt_ensure,$(IMAGE_TEST_TOOLS))
+	$(SUDO) python3 Packaging/image/image-test.py --image $(IMAGE) $(if $(filter none,$(DEBDIR)),,--debdir $(DEBDIR)) --work $(IMAGE_OUT)/test
+
 clean:
-	rm -rf .build .build-fuzz .build-deb
+	rm -rf .build .build-fuzz .build-deb .build-image

@@ -1,0 +1,21 @@
+#!/bin/bash
+# `make image`: the root tree (build-rootfs.sh), then the disk (make-disk.sh), timed.
+# Usage (as root): build-image.sh OUTDIR CACHEDIR ARCH BOARD DEBDIR|none [ROOT_MIB]
+set -euo pipefail
+out=$1 cache=$2 arch=$3 board=$4 debdir=$5 root_mib=${6:-1280}
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$arch" != amd64 ] || [ "$board" != generic-pc ]; then
+    echo "make image: only ARCH=amd64 BOARD=generic-pc is built here (README \"For technicians\", arm64: an arm64" >&2
+    echo "  build machine for the Swift packages, and the Raspberry Pi firmware partition, which this recipe lacks)" >&2
+    exit 1
+fi
+started=$(date +%s)
+mkdir -p "$out"
+echo "make image: root tree ($arch, board $board, packages from $debdir) in $out/rootfs; log $out/rootfs.log"
+if ! "$here/build-rootfs.sh" "$out/rootfs" "$cache" "$arch" "$debdir" "$board" > "$out/rootfs.log" 2>&1; then
+    tail -30 "$out/rootfs.log"; echo "make image: the root tree failed (log: $out/rootfs.log)" >&2; exit 1
+fi
+grep -E '^configure-rootfs:' "$out/rootfs.log" || true
+image=$out/qrpos-$board-$arch.img
+"$here/make-disk.sh" "$out/rootfs" "$image" "$root_mib"
+echo "make image: $image (+ .bmap) in $(( $(date +%s) - started )) s"
