@@ -16,7 +16,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test image image-deps image-test
+.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test image image-deps image-test bundle
 
 # apt-get install the packages in $(1) that are missing; `update` only then.
 define apt_ensure
@@ -159,7 +159,7 @@ deb-test: deb
 ARCH         ?= amd64
 BOARD        ?= generic-pc
 DEBDIR       ?= $(DEB_OUT)
-ROOT_MIB     ?= 1280
+ROOT_MIB     ?= 1536
 IMAGE_OUT    := .build-image
 IMAGE        := $(IMAGE_OUT)/qrpos-$(BOARD)-$(ARCH).img
 IMAGE_TOOLS  := mmdebstrap e2fsprogs fdisk dosfstools mtools grub-efi-amd64-bin grub-common bmap-tools zstd
@@ -179,6 +179,17 @@ IMAGE_TEST_TOOLS := qemu-system-x86 ovmf mtools e2fsprogs fdisk zbar-tools opens
 image-test: $(if $(wildcard $(IMAGE)),,image)
 	$(call apt_ensure,$(IMAGE_TEST_TOOLS))
 	$(SUDO) python3 Packaging/image/image-test.py --image $(IMAGE) $(if $(filter none,$(DEBDIR)),,--debdir $(DEBDIR)) --work $(IMAGE_OUT)/test
+
+# A signed RAUC bundle (Packaging/image/make-bundle.sh) with the root file system `make image` made (the image is built
+# first when there is none): .build-image/qrpos-BOARD-ARCH-VERSION.raucb. RAUC_KEY=… RAUC_CERT=… sign with real keys
+# (the image must have been built with the same RAUC_CERT); the default is the development pair in .cache/rauc-keys.
+BUNDLE_VERSION ?= $(shell cat VERSION)-$(shell git describe --always --dirty 2>/dev/null)
+RAUC_KEY       ?= .cache/rauc-keys/development.key.pem
+RAUC_CERT      ?= .cache/rauc-keys/development.cert.pem
+bundle: $(if $(wildcard $(IMAGE_OUT)/rootfs.ext4),,image)
+	$(call apt_ensure,rauc squashfs-tools openssl)
+	Packaging/image/make-bundle.sh $(IMAGE_OUT)/rootfs.ext4 $(RAUC_KEY) $(RAUC_CERT) \
+	  $(IMAGE_OUT)/qrpos-$(BOARD)-$(ARCH)-$(BUNDLE_VERSION).raucb $(BUNDLE_VERSION) qrpos-$(BOARD)-$(ARCH)
 
 clean:
 	rm -rf .build .build-fuzz .build-deb .build-image

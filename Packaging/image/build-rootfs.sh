@@ -17,7 +17,7 @@ case $arch in
 esac
 # The base system: init, udev, the kernel and its initramfs, what the boot step, RAUC and a technician use.
 packages=(systemd systemd-sysv udev dbus kmod "$kernel" initramfs-tools zstd e2fsprogs fdisk util-linux
-          iproute2 procps openssh-server systemd-timesyncd rauc rauc-service grub-common)
+          iproute2 procps openssh-server systemd-timesyncd rauc rauc-service grub-common curl)
 
 qrpos_debs=()
 if [ "$debdir" != none ]; then
@@ -40,7 +40,7 @@ fi
 # systemd-resolved last: its postinst turns /etc/resolv.conf into a link to /run, which is empty in the chroot.
 hooks+=(--customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends systemd-resolved"')
 hooks+=(--customize-hook='sync-out /var/cache/apt/archives '"'$archives'")
-hooks+=(--customize-hook="'$here/configure-rootfs.sh' \"\$1\" '$board'")
+hooks+=(--customize-hook="RAUC_CERT='${RAUC_CERT:-}' IMAGE_VERSION='${IMAGE_VERSION:-}' '$here/configure-rootfs.sh' \"\$1\" '$board'")
 
 mmdebstrap --mode=root --variant=minbase --arch="$arch" --format=directory \
     --aptopt='APT::Install-Recommends "false"' --aptopt='Acquire::Languages "none"' \

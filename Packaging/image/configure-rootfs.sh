@@ -1,7 +1,7 @@
 #!/bin/bash
 # Makes the Debian root (ROOTDIR, from build-rootfs.sh) a qrpos counter's root: the image's files, services on and
 # off, nothing that must differ per counter (machine id, host name, SSH host keys: made on the counter).
-# Usage (as root): configure-rootfs.sh ROOTDIR [BOARD]
+# Usage (as root): configure-rootfs.sh ROOTDIR [BOARD]; RAUC_CERT=FILE: the certificate bundles are checked with
 set -euo pipefail
 root=$1 board=${2:-generic-pc}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +27,8 @@ echo qrpos-unnamed > "$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 
 # Services: the network and the boot step on; SSH off (the boot step starts it when the technician asks).
-in_root systemctl enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service qrpos-firstboot.service
+in_root systemctl enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service qrpos-firstboot.service \
+    qrpos-mark-good.service
 in_root systemctl disable ssh.service >/dev/null 2>&1 || true
 in_root systemctl set-default multi-user.target
 rm -f "$root/etc/systemd/system/sshd.service"
@@ -36,6 +37,13 @@ printf '# qrpos image: keys only (from qrpos/authorized_keys on the EFI partitio
     > "$root/etc/ssh/sshd_config.d/qrpos.conf"
 # No passwords on the image: root logs in with the technician's SSH key only.
 in_root passwd -q -l root
+
+# RAUC: the certificate bundles must be signed with (make bundle's development one unless RAUC_CERT names another).
+[ -n "${RAUC_CERT:-}" ] || { echo "configure-rootfs: RAUC_CERT is not set" >&2; exit 1; }
+install -m 0644 "$RAUC_CERT" "$root/etc/rauc/keyring.pem"
+# What this root is (a bundle's new root says so too): the image's version and build time.
+printf 'QRPOS_IMAGE_VERSION=%s\nQRPOS_IMAGE_BUILT=%s\nQRPOS_PACKAGE=%s\n' "${IMAGE_VERSION:-unknown}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    "$(in_root dpkg-query -W -f='${Version}' qrpos 2>/dev/null || echo none)" > "$root/etc/qrpos-release"
 
 # The system journal kept small; the counter's own sale journal is on the data partition.
 install -d "$root/etc/systemd/journald.conf.d"

@@ -6,7 +6,7 @@
 # Usage (as root, for the file owners): make-disk.sh ROOTDIR OUT.img [ROOT_MIB] [DATA_MIB]
 # Also writes ROOTDIR/../rootfs.ext4 (slot A's file system; `make bundle` packs it) and OUT.bmap.
 set -euo pipefail
-rootdir=$1 out=$2 root_mib=${3:-1280} data_mib=${4:-128}
+rootdir=$1 out=$2 root_mib=${3:-1536} data_mib=${4:-128}
 esp_mib=64
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(dirname "$out")/disk-parts
