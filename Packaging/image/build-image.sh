@@ -24,4 +24,7 @@ fi
 grep -E '^configure-rootfs:' "$out/rootfs.log" || true
 image=$out/qrpos-$board-$arch.img
 "$here/make-disk.sh" "$out/rootfs" "$image" "$root_mib"
+# For shipping: compressed (bmaptool copy reads .zst with the .bmap; holes come back as holes).
+zstd -q -f -T0 -6 "$image" -o "$image.zst"
+echo "make image: $image.zst $(du -m "$image.zst" | cut -f1) MiB"
 echo "make image: $image (+ .bmap) in $(( $(date +%s) - started )) s"

@@ -538,11 +538,13 @@ def reboot_and_time(vm, work, timings):
     check("after a reboot the provisioned counter comes up to its idle screen by itself", bool(seen),
           f"{seconds:.1f} s from reset to idle screen ({vm.accel})" if seen else "")
     if vm.agent.wait_ready(300):
-        _, out = vm.agent.run("systemd-analyze time | head -1; systemctl show -p ActiveEnterTimestampMonotonic --value qrpos")
+        wait_for(lambda: vm.agent.run("systemctl is-system-running --wait", timeout=120)[1].strip() in ("running", "degraded"), 130, 1)
+        _, out = vm.agent.run("systemctl show -p ActiveEnterTimestampMonotonic --value qrpos; systemd-analyze time | head -1; "
+                              "systemd-analyze critical-chain qrpos.service | tail -n +2 | head -12")
         lines = out.strip().splitlines()
-        if len(lines) >= 2 and lines[1].isdigit():
-            log(f"guest: {lines[0]}; qrpos ready {int(lines[1]) / 1e6:.1f} s after the kernel started")
-            timings["kernel to qrpos ready (guest clock)"] = int(lines[1]) / 1e6
+        if lines and lines[0].isdigit():
+            timings["kernel start to qrpos ready (guest clock)"] = int(lines[0]) / 1e6
+        log("guest after reboot:\n    " + "\n    ".join(lines[1:]))
         _, out = vm.agent.run("systemctl is-active ssh; ls /etc/ssh/ssh_host_*_key | wc -l; rm -f /boot/efi/qrpos/enable-ssh")
         check("SSH on after the technician's enable-ssh file on the EFI partition (host keys made on the counter)",
               out.split()[:1] == ["active"] and int(out.split()[1]) >= 2, " ".join(out.split()))
@@ -553,8 +555,10 @@ def reboot_and_time(vm, work, timings):
 def serve(folder: Path, port: int):
     import functools
     import http.server
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -564,7 +568,8 @@ def make_bundles(image_dir: Path, keys: Path, work: Path) -> Path:
     """The test's bundles: the image's root file system with the agent (so the test can follow it into slot B) and a
     marker, signed with the development key; the same signed by another key; the good one with bytes flipped."""
     www = work / "www"
-    www.mkdir(exist_ok=True)
+    shutil.rmtree(www, ignore_errors=True)
+    www.mkdir()
     rootfs = work / "bundle-rootfs.ext4"
     run(["cp", "--sparse=always", image_dir / "rootfs.ext4", rootfs])
     marker = work / "marker"
@@ -576,10 +581,12 @@ def make_bundles(image_dir: Path, keys: Path, work: Path) -> Path:
     run([maker, rootfs, keys / "development.key.pem", keys / "development.cert.pem", www / "good.raucb", "test-2"])
     other = work / "other-key"
     other.mkdir(exist_ok=True)
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "365",
          "-keyout", other / "key.pem", "-out", other / "cert.pem", "-subj", "/CN=not the qrpos signing key"])
     os.chmod(other / "key.pem", 0o600)
-    run([maker, rootfs, other / "key.pem", other / "cert.pem", www / "other-key.raucb", "test-2"])
+    run(["rauc", "resign", f"--keyring={keys / 'development.cert.pem'}", f"--signing-keyring={other / 'cert.pem'}",
+         f"--cert={other / 'cert.pem'}", f"--key={other / 'key.pem'}",
+         www / "good.raucb", www / "other-key.raucb"])
     data = bytearray((www / "good.raucb").read_bytes())
     middle = len(data) // 2
     data[middle:middle + 4096] = bytes(b ^ 0x5A for b in data[middle:middle + 4096])
@@ -591,7 +598,7 @@ def make_bundles(image_dir: Path, keys: Path, work: Path) -> Path:
 
 def install(vm, name, timeout=900):
     return vm.agent.run(f"set -o pipefail; curl -sSf -o /var/tmp/update.raucb http://10.0.2.2:18080/{name} && "
-                        "rauc install /var/tmp/update.raucb 2>&1 | tail -3; status=$?; rm -f /var/tmp/update.raucb; exit $status",
+                        "rauc install /var/tmp/update.raucb 2>&1 | grep -v -i 'progress\\|%' | tail -4; status=$?; rm -f /var/tmp/update.raucb; exit $status",
                         timeout=timeout)
 
 
@@ -621,7 +628,8 @@ def update(vm, host, work, image_dir, keys, timings):
             status, out = install(vm, name)
             env = grubenv(vm)
             check(f"a bundle {why} is refused and nothing changes", status != 0 and env.get("ORDER") == "A B" and env.get("B_OK") == "0",
-                  out.strip().splitlines()[-1][:160] if out.strip() else f"exit {status}")
+                  " / ".join(l.strip() for l in out.strip().splitlines() if "failed" not in l.lower() or "verif" in l.lower())[-200:]
+                  or (out.strip().splitlines() or [f"exit {status}"])[-1])
         started = time.monotonic()
         status, out = install(vm, "good.raucb")
         env = grubenv(vm)
@@ -666,12 +674,13 @@ def main():
     parser.add_argument("--debdir", type=Path, help="the qrpos .debs (acquirer-sim for the host); without: boot checks only")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--update", action="store_true", help="also install RAUC bundles, boot slot B and roll back")
+    parser.add_argument("--resume", action="store_true", help="debugging: boot the work folder's provisioned disk again, updates only")
     parser.add_argument("--keys", type=Path, default=Path(".cache/rauc-keys"), help="the development signing keys")
     args = parser.parse_args()
     work = (args.work or Path(tempfile.mkdtemp(prefix="qrpos-image-test-"))).resolve()
-    if work.exists():
+    if work.exists() and not args.resume:
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     log(f"work folder {work} (console.log: the guest's serial console)")
     timings = {}
     stop = threading.Event()
@@ -681,8 +690,16 @@ def main():
         if args.debdir:
             usr = extract_debs(args.debdir.resolve(), work / "host")
             host = Host(usr, work)
-        disk = prepare_disk(args.image.resolve(), work)
         vars_file = work / "OVMF_VARS.fd"
+        if args.resume:
+            vm = VM(work / "disk.img", vars_file, work)
+            vm.boot()
+            if not vm.agent.wait_ready(600):
+                raise Failure("no agent")
+            vm.agent.run("systemctl is-system-running --wait", timeout=300)
+            update(vm, host, work, args.image.resolve().parent, args.keys.resolve(), timings)
+            raise Failure("resumed run: updates only")
+        disk = prepare_disk(args.image.resolve(), work)
         shutil.copy(OVMF_VARS, vars_file)
         vm = VM(disk, vars_file, work)
         first_boot(vm, host, work, timings)

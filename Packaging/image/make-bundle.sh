@@ -26,6 +26,6 @@ filename=rootfs.ext4
 hooks=post-install
 MANIFEST
 rm -f "$out"
-rauc bundle --cert="$cert" --key="$key" "$stage" "$out" > "$stage.log" 2>&1 || { cat "$stage.log"; rm -f "$stage.log"; exit 1; }
+rauc bundle --cert="$cert" --key="$key" --mksquashfs-args="-comp zstd -Xcompression-level 6" "$stage" "$out" > "$stage.log" 2>&1 || { cat "$stage.log"; rm -f "$stage.log"; exit 1; }
 rm -f "$stage.log"
 echo "make-bundle: $out ($(du -m "$out" | cut -f1) MiB, version $version, signed by $(openssl x509 -in "$cert" -noout -subject))"
