@@ -598,7 +598,8 @@ def make_bundles(image_dir: Path, keys: Path, work: Path) -> Path:
 
 def install(vm, name, timeout=900):
     return vm.agent.run(f"set -o pipefail; curl -sSf -o /var/tmp/update.raucb http://10.0.2.2:18080/{name} && "
-                        "rauc install /var/tmp/update.raucb 2>&1 | grep -v -i 'progress\\|%' | tail -4; status=$?; rm -f /var/tmp/update.raucb; exit $status",
+                        "rauc install /var/tmp/update.raucb > /var/tmp/rauc.log 2>&1; status=$?; grep -v -i 'progress\\|%' /var/tmp/rauc.log | tail -4; "
+                        "rm -f /var/tmp/rauc.log; rm -f /var/tmp/update.raucb; exit $status",
                         timeout=timeout)
 
 
