@@ -16,7 +16,7 @@ SHELL        := /bin/bash
 NOTTY        := 2>&1 | cat
 DEMO_PNG     ?= .build/demo-jpqr.png
 
-.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test
+.PHONY: deps deb-deps build debug test bench run clean screenshots vm-test ecr-contract chaos fuzz deb deb-test metrics-test image image-deps image-test bundle
 
 # apt-get install the packages in $(1) that are missing; `update` only then.
 define apt_ensure
@@ -157,5 +157,48 @@ deb: deps deb-deps
 deb-test: deb
 	$(SUDO) Packaging/deb-test.sh $(DEB_OUT) .cache
 
+# The disk image for counters (Packaging/image, README "For technicians"): Debian 12 from Debian's packages with
+# mmdebstrap, Debian's kernel, GRUB EFI, root slots A and B, a data partition; .build-image/qrpos-BOARD-ARCH.img
+# and its .bmap. The qrpos packages come from `make deb`, or DEBDIR=FOLDER of built ones (DEBDIR=none: an image
+# without qrpos). Downloaded .debs are kept in .cache/. Runs as root (mmdebstrap, file owners) or through sudo.
+ARCH         ?= amd64
+BOARD        ?= generic-pc
+DEBDIR       ?= $(DEB_OUT)
+ROOT_MIB     ?= 1536
+IMAGE_OUT    := .build-image
+IMAGE        := $(IMAGE_OUT)/qrpos-$(BOARD)-$(ARCH).img
+IMAGE_TOOLS  := mmdebstrap e2fsprogs fdisk dosfstools mtools grub-efi-amd64-bin grub-common bmap-tools zstd
+# `make deb` first unless DEBDIR was given (packages built elsewhere) or is none.
+IMAGE_DEBS   := $(if $(filter command line environment,$(origin DEBDIR)),,deb)
+image-deps:
+	$(call apt_ensure,$(IMAGE_TOOLS))
+
+image: image-deps $(IMAGE_DEBS)
+	$(SUDO) Packaging/image/build-image.sh $(IMAGE_OUT) .cache $(ARCH) $(BOARD) $(DEBDIR) $(ROOT_MIB)
+
+# The image booted in QEMU under UEFI (OVMF) and checked as a technician's first boot (Packaging/image/image-test.py:
+# PASS/FAIL lines): systemd, first-boot step, provisioning against acquirer-sim on the host (from DEBDIR's .debs),
+# the service, the idle screen, self-test, a sale over the ECR API with its JPQR read off the screen, SIGKILL mid-sale,
+# a timed reboot, then updates (below). Builds the image first when there is none. KVM when it works, else TCG (QRPOS_VM_ACCEL=kvm|tcg).
+# Then the updates: bundles (signed, another key, corrupted) from a local HTTP server, slot B, the rollback;
+# IMAGE_TEST_UPDATE=0 leaves them out.
+IMAGE_TEST_TOOLS  := qemu-system-x86 ovmf mtools e2fsprogs fdisk zbar-tools openssl rauc squashfs-tools
+IMAGE_TEST_UPDATE ?= 1
+image-test: $(if $(wildcard $(IMAGE)),,image)
+	$(call apt_ensure,$(IMAGE_TEST_TOOLS))
+	$(SUDO) python3 Packaging/image/image-test.py --image $(IMAGE) $(if $(filter none,$(DEBDIR)),,--debdir $(DEBDIR)) \
+	  --work $(IMAGE_OUT)/test --keys .cache/rauc-keys $(if $(filter 1,$(IMAGE_TEST_UPDATE)),--update)
+
+# A signed RAUC bundle (Packaging/image/make-bundle.sh) with the root file system `make image` made (the image is built
+# first when there is none): .build-image/qrpos-BOARD-ARCH-VERSION.raucb. RAUC_KEY=… RAUC_CERT=… sign with real keys
+# (the image must have been built with the same RAUC_CERT); the default is the development pair in .cache/rauc-keys.
+BUNDLE_VERSION ?= $(shell cat VERSION)-$(shell git describe --always --dirty 2>/dev/null)
+RAUC_KEY       ?= .cache/rauc-keys/development.key.pem
+RAUC_CERT      ?= .cache/rauc-keys/development.cert.pem
+bundle: $(if $(wildcard $(IMAGE_OUT)/rootfs.ext4),,image)
+	$(call apt_ensure,rauc squashfs-tools openssl)
+	Packaging/image/make-bundle.sh $(IMAGE_OUT)/rootfs.ext4 $(RAUC_KEY) $(RAUC_CERT) \
+	  $(IMAGE_OUT)/qrpos-$(BOARD)-$(ARCH)-$(BUNDLE_VERSION).raucb $(BUNDLE_VERSION) qrpos-$(BOARD)-$(ARCH)
+
 clean:
-	rm -rf .build .build-fuzz .build-deb
+	rm -rf .build .build-fuzz .build-deb .build-image
