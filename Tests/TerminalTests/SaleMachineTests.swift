@@ -234,6 +234,26 @@ struct SaleMachineTests {
         #expect(SaleMachine.step(cancellingRow, .recover, now: Self.t0).1 == [.cancel])
     }
 
+    /// A void (取消) whose cancel hangs past its answer, then the terminal restarts: the cancel is resent, and the
+    /// host's answer alone decides. Reversed: cancelled. Window closed: still paid, and never refunded by itself.
+    @Test func aVoidSurvivesALostAnswerAndARestartAndNeverTurnsIntoARefund() {
+        let paid = Self.run(Self.sale(), [.begin, .createAnswer(.status(.pending)), .answer(.status(.paid))]).0
+        #expect(paid.state == .paid && paid.paidAt != nil)
+        let lost: [SaleEvent] = [.voidRequested, .cancelAnswer(.unknown("timeout after commit")), .recover]
+        let (resent, effects) = Self.run(paid, lost)
+        #expect(resent.state == .cancelling && effects.last == [.cancel], "the restart resends the cancel")
+        let reversed = Self.run(resent, [.cancelAnswer(.status(.cancelled))]).0
+        #expect(reversed.state == .cancelled && reversed.endReason == .cashier)
+        let (refused, after) = Self.run(resent, [.cancelAnswer(.refused("cancel_window_closed")), .answer(.status(.paid))])
+        #expect(refused.state == .paid && refused.refundCount == 0 && refused.detail == "cancel_window_closed")
+        #expect(!after.joined().contains { if case .refund = $0 { true } else { false } })
+        // A void of a sale partly refunded, or of one not paid, does nothing.
+        var partly = paid
+        partly.refundedAmount = 100
+        #expect(Self.run(partly, [.voidRequested]).0.state == .paid)
+        #expect(Self.run(Self.sale(), [.voidRequested]).0.state == .created)
+    }
+
     @Test func refundsAreBoundedByWhatWasPaid() {
         var paid = Self.sale(); paid.state = .paid
         #expect(SaleMachine.step(paid, .refundRequested(amount: 5000), now: Self.t0).0.state == .paid)
