@@ -4,7 +4,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
                 libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl \
-                libsystemd-dev
+                libsystemd-dev libasound2-dev
 # What `make deb` and `make deb-test` need besides: Debian's packaging tools, libcurl's link library (static
 # FoundationNetworking) and debootstrap for a clean Debian root.
 DEB_TOOLS    := dpkg-dev binutils lintian debootstrap libcurl4-openssl-dev

@@ -46,6 +46,8 @@ let package = Package(
         // Camera (libv4l2 converts MJPEG and odd formats), status lights (libgpiod v1), shoppers' 1D codes (libzint).
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
         systemLibrary("CGPIOD", pkgConfig: "libgpiod", apt: "libgpiod-dev"),
+        // The counter's tones through ALSA (a food court hears "paid").
+        systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         // Camera-like still images are often JPEG (what zbarimg reads through ImageMagick).
         systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg-dev"),
         // Every other image format, exactly as zbarimg reads it (ImageMagick 6's MagickWand).
@@ -63,7 +65,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
-        .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
+        .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CALSA", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // Test and simulation fixtures, not firmware: shoppers' codes drawn as their wallets show them (QR, Code 128
         // through libzint), for `qrpos present`, the scanner corpus and the benches.

@@ -77,8 +77,8 @@ check "ldd /usr/bin/qrpos: every library found, none from /opt/swift" \
 check "ldd /usr/bin/acquirer-sim: every library found, none from /opt/swift" \
     sh -c "out=\$(chroot '$root' ldd /usr/bin/acquirer-sim) && ! echo \"\$out\" | grep -E 'not found|/opt/swift|libswift'"
 check "/var/lib/qrpos is 0700 qrpos:qrpos" test "$(in_root stat -c '%a %U:%G' /var/lib/qrpos)" = "700 qrpos:qrpos"
-check "user qrpos is a system user in groups video render input gpio lp" \
-    sh -c "groups=\$(chroot '$root' id -nG qrpos) && for g in video render input gpio lp; do echo \" \$groups \" | grep -q \" \$g \" || exit 1; done"
+check "user qrpos is a system user in groups video render input gpio lp audio" \
+    sh -c "groups=\$(chroot '$root' id -nG qrpos) && for g in video render input gpio lp audio; do echo \" \$groups \" | grep -q \" \$g \" || exit 1; done"
 check "/etc/qrpos/board.toml and terminal.toml are conffiles" \
     sh -c "[ \$(chroot '$root' dpkg-query -W -f='\${Conffiles}' qrpos | grep -c /etc/qrpos/) = 2 ]"
 check "qrpos.service enabled (starts once provisioned)" \

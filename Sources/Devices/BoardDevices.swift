@@ -2,7 +2,7 @@ import Foundation
 import PaymentCodes
 import TOMLKit
 
-/// The camera and lights a board file names (`[camera]` and `[lights]` of `Board/NAME/board.toml`).
+/// The camera, lights, printer and sound a board file names (`[camera]`, `[lights]`, `[printer]`, `[sound]` of `Board/NAME/board.toml`).
 /// Relative folders (the images camera's) are taken from the state folder `qrpos run --state` uses (`.run` for
 /// `make run`), so a board file works from any working directory.
 public struct BoardDevices: Sendable {
@@ -38,10 +38,20 @@ public struct BoardDevices: Sendable {
         public var paper: PrinterChoice.Paper
     }
 
+    public struct SoundSetup: Equatable, Sendable {
+        public var backend: SoundChoice.Backend
+        /// The ALSA PCM name, the simulated board's folder (relative: in the state folder), or the buzzer's line.
+        public var target: String
+        /// gpio-buzzer: the chip (label or path; nil: find the line on any chip) and the line with its polarity.
+        public var chip: String?
+        public var buzzer: GPIOLights.Wiring?
+    }
+
     public var file: String
     public var camera: CameraSetup?
     public var lights: LightsSetup?
     public var printer: PrinterSetup?
+    public var sound: SoundSetup?
 
     public init(file: String, stateFolder: String = ".run") throws(DeviceError) {
         let table: TOMLTable
@@ -78,6 +88,25 @@ public struct BoardDevices: Sendable {
             }
             guard let target else { throw problem("printer", kind == .network ? "the network printer needs address = \"HOST:9100\"" : "the simulated printer needs folder = \"…\"") }
             printer = PrinterSetup(backend: kind, target: target, paper: paper)
+        }
+        if let section = table["sound"]?.table {
+            let backend = section["backend"]?.string ?? "alsa"
+            guard let kind = SoundChoice.Backend(rawValue: backend) else { throw problem("sound", "backend must be alsa, gpio-buzzer, simulated or none, found \"\(backend)\"") }
+            var setup = SoundSetup(backend: kind, target: "")
+            switch kind {
+            case .alsa: setup.target = section["device"]?.string ?? "default"
+            case .simulated: setup.target = Self.resolve(section["folder"]?.string ?? "sounds", in: stateFolder)
+            case .none: break
+            case .gpioBuzzer:
+                let line: GPIOLights.LineReference
+                if let offset = section["line"]?.int { line = .offset(offset) } else if let name = section["line"]?.string { line = .name(name) } else {
+                    throw problem("sound", "the gpio-buzzer backend needs line = \"NAME\" or line = OFFSET (and chip = \"LABEL\" for an offset)")
+                }
+                setup.buzzer = .init(light: "buzzer", line: line, activeLow: section["active_low"]?.bool ?? false)
+                setup.target = line.description
+                setup.chip = section["chip"]?.string
+            }
+            sound = setup
         }
         if let section = table["lights"]?.table {
             let backend = section["backend"]?.string ?? "simulated"
@@ -118,6 +147,12 @@ public struct BoardDevices: Sendable {
     public func openPrinter() throws(DeviceError) -> any Printer {
         guard let printer else { throw DeviceError(device: file, call: "[printer]", hint: "this board file has no [printer] section") }
         return try PrinterChoice.open(printer.backend, target: printer.target, paper: printer.paper)
+    }
+
+    /// nil when the board file says `backend = "none"`.
+    public func openSounder(output: @escaping (String) -> Void = { print($0) }) throws(DeviceError) -> (any Sounder)? {
+        guard let sound else { throw DeviceError(device: file, call: "[sound]", hint: "this board file has no [sound] section") }
+        return try SoundChoice.open(sound, output: output)
     }
 
     public func openCamera(log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(("camera: " + $0 + "\n").utf8)) }) throws(DeviceError) -> any Camera {

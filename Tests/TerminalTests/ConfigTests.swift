@@ -29,6 +29,12 @@ struct ConfigTests {
         ("jpqr-id = ", "jpqr_id = ", "merchant.account.jpqr-id"),
         ("[merchant]\nname", "[merchant]\nnome", "merchant"),
         ("[acquirer]", "[acquirer", "line"),
+        ("volume = 80", "volume = 101", "sound.volume"),
+        ("volume = 80", "volume = \"loud\"", "sound.volume"),
+        ("# quiet_from = \"22:00\"", "quiet_from = \"22:00\"", "sound.quiet_to"),
+        ("# quiet_to = \"07:00\"", "quiet_to = \"07:00\"", "sound.quiet_from"),
+        ("# quiet_from = \"22:00\"\n# quiet_to", "quiet_from = \"25:00\"\nquiet_to", "sound.quiet_from"),
+        ("# quiet_from = \"22:00\"\n# quiet_to = \"07:00\"", "quiet_from = \"07:00\"\nquiet_to = \"07:00\"", "sound.quiet_to"),
     ])
     func mistakesNameTheKey(original: String, broken: String, key: String) {
         let text = Self.simTerminal.replacingOccurrences(of: original, with: broken)

@@ -104,6 +104,8 @@ final class Assembly: @unchecked Sendable {
     let counter: Counter
     let presenter: ScreenPresenter
     let lights: StatusLights?
+    /// The counter's tones, played off its loop; drops every tone on a board without sound.
+    let sound: SoundPlayer
     let camera: CameraLoop?
     let keypad: (any Keypad)?
     let health: HealthBoard
@@ -227,12 +229,32 @@ final class Assembly: @unchecked Sendable {
                               shop: .init(terminalID: terminal.terminalID, merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                           currency: terminal.currency, dayStarts: terminal.receipts.dayStarts, registry: registry),
                               logger: logger)
+        var sounder: (any Sounder)?
+        health["sound"] = .absent
+        if let setup = devices?.sound, setup.backend != .none {
+            do {
+                sounder = try devices!.openSounder(output: { [interactive, logger] line in
+                    if interactive { logger.info("\(line)") } else { print(line); fflush(nil) }
+                })
+                health["sound"] = .ok(sounder!.description)
+            } catch {
+                // A counter without its speaker still takes sales: the screen and the lights say everything.
+                health["sound"] = .failing("\(error)")
+                logger.error("sound: \(error)")
+            }
+        }
+        let soundDescription = sounder?.description ?? ""
+        sound = SoundPlayer(sounder: sounder, settings: terminal.sound, report: { [health, logger] failure in
+            if let failure { logger.error("sound: \(failure)") } else { logger.notice("sound: working again") }
+            health["sound"] = failure.map { .failing("\($0)") } ?? .ok(soundDescription)
+        })
         let watchdog = ServiceManager.watchdogInterval != nil
         let menu = Self.menuDesks(runner: runner, receipts: receipts, close: closeDesk, dayStarts: terminal.receipts.dayStarts,
                                   pins: OperatorPINs(path: configuration.options.stateFolder + "/operators.json"))
         counter = Counter(.init(runner: runner, screen: presenter, view: view, clock: configuration.clock,
                                 lights: { [statusLights] signal in statusLights?.show(signal) },
-                                heartbeat: { if watchdog { ServiceManager.watchdog() } }, menu: menu),
+                                heartbeat: { if watchdog { ServiceManager.watchdog() } }, menu: menu,
+                                sound: { [sound] event in sound.play(event) }),
                           logger: logger)
         camera = openedCamera.map { [counter, gate, health, metrics] opened in
             CameraLoop(camera: opened, scanner: CodeScanner(classifier: Classifier(registry: registry), settings: .video), gate: gate,
@@ -429,6 +451,7 @@ final class Assembly: @unchecked Sendable {
         receipts.finish()
         lights?.stop()
         lights?.lights.close()
+        sound.close()
         await presenter.close()
         try? await client.shutdown()
     }

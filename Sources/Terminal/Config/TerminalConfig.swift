@@ -37,6 +37,8 @@ public struct TerminalConfig: Sendable {
     /// Refuse payments until the system clock is synchronised.
     public var requireClockSync: Bool
     public var receipts: ReceiptSettings
+    /// The counter's tones: volume and quiet hours (`[sound]`).
+    public var sound: SoundSettings
 
     /// Which slips print by themselves, and the business day they are numbered in (`[receipt]`).
     public struct ReceiptSettings: Sendable, Equatable {
@@ -181,6 +183,15 @@ public struct TerminalConfig: Sendable {
         receipts.dayStarts = try minutes("receipt.day_starts", try f.string("receipt.day_starts", default: "00:00"))
         let closeAt = try f.string("receipt.close_at", default: "")
         receipts.closeAt = closeAt.isEmpty ? nil : try minutes("receipt.close_at", closeAt)
+        sound = SoundSettings(volume: try f.int("sound.volume", default: 80, range: 0...100))
+        let quietFrom = try f.optionalString("sound.quiet_from"), quietTo = try f.optionalString("sound.quiet_to")
+        if let quietFrom, let quietTo {
+            let quiet = QuietHours(from: try minutes("sound.quiet_from", quietFrom), to: try minutes("sound.quiet_to", quietTo))
+            guard quiet.from != quiet.to else { throw ConfigError(file: path, key: "sound.quiet_to", problem: "is the same time as quiet_from: leave both out for no quiet hours") }
+            sound.quiet = quiet
+        } else if quietFrom != nil || quietTo != nil {
+            throw ConfigError(file: path, key: quietFrom == nil ? "sound.quiet_from" : "sound.quiet_to", problem: "missing: quiet hours need both quiet_from and quiet_to (HH:MM)")
+        }
     }
 
     /// The stored merchant profile, if the terminal was provisioned. A terminal file naming another terminal id is

@@ -48,11 +48,13 @@ public actor Counter {
         public var heartbeat: @Sendable () -> Void
         /// The menu's desks: today's sales, reprints, the close, and the supervisors' PINs.
         public var menu: MenuDesks
+        /// A tone to play (`CounterSound.cue`); it must return at once: the tone plays off the counter's loop.
+        public var sound: @Sendable (SoundEvent) -> Void
         public init(runner: SaleRunner, screen: any CounterScreen, view: CounterView, clock: @escaping @Sendable () -> Bool = { true },
                     lights: @escaping @Sendable (StatusSignal) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
-                    heartbeat: @escaping @Sendable () -> Void = {}, menu: MenuDesks = MenuDesks()) {
+                    heartbeat: @escaping @Sendable () -> Void = {}, menu: MenuDesks = MenuDesks(), sound: @escaping @Sendable (SoundEvent) -> Void = { _ in }) {
             self.runner = runner; self.screen = screen; self.view = view; self.clock = clock; self.lights = lights; self.now = now
-            self.heartbeat = heartbeat; self.menu = menu
+            self.heartbeat = heartbeat; self.menu = menu; self.sound = sound
         }
     }
 
@@ -107,6 +109,8 @@ public actor Counter {
 
     private func handle(_ input: CounterInput) async {
         let now = parts.now()
+        let before = state
+        defer { if let cue = CounterSound.cue(for: input, before: before, after: state) { parts.sound(cue) } }
         switch input {
         case let .sale(sale):
             state.apply(sale, now: now)
@@ -201,6 +205,8 @@ public actor Counter {
 
     /// A code the camera read: charged when a sale waits for one; a merchant's code is refused on screen.
     private func codeRead(_ text: String) async {
+        // Each code read answers the last message: a notice left after it is about this code (CounterSound reads it).
+        state.notice = nil; state.noticeKey = nil
         let report = Classifier(registry: parts.view.registry).classify(text)
         guard report.kind == .consumerPresented, report.valid, let wallet = report.wallet else {
             // The shopper reads a plain request in their languages; the technician finds the reason in the log.

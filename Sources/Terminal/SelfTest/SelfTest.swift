@@ -80,6 +80,7 @@ public enum SelfTest {
         checks.append(display)
         checks.append(cameraCheck(board, options: options))
         checks.append(await lightsCheck(board, options: options))
+        checks.append(soundCheck(board, options: options, volume: terminal?.sound.volume))
         checks.append(keypadCheck(board))
         checks.append(clockCheck(board, requireSync: terminal?.requireClockSync ?? true))
         if let terminal {
@@ -166,6 +167,26 @@ public enum SelfTest {
             return Check(name: "lights", status: .pass, detail: "\(lights.description): \(lights.names.joined(separator: ", ")) toggled")
         } catch {
             return Check(name: "lights", status: .fail, detail: "\(error)")
+        }
+    }
+
+    /// Each tone once, in turn, at the terminal file's volume (quiet hours do not apply: a technician asked).
+    static func soundCheck(_ board: BoardConfig, options: Options, volume: Int?) -> Check {
+        let devices: BoardDevices
+        do { devices = try BoardDevices(table: board.table, file: options.boardFolder + "/board.toml", stateFolder: options.stateFolder) } catch {
+            return Check(name: "sound", status: .fail, detail: "\(error)")
+        }
+        guard let setup = devices.sound else { return Check(name: "sound", status: .skip, detail: "the board file has no [sound]") }
+        guard setup.backend != .none else { return Check(name: "sound", status: .skip, detail: "the board has no sound (backend = \"none\")") }
+        do {
+            guard let sounder = try devices.openSounder(output: { _ in }) else { return Check(name: "sound", status: .skip, detail: "the board has no sound") }
+            defer { sounder.close() }
+            // A technician who set the volume to 0 still hears the check.
+            let level = volume.map { $0 > 0 ? $0 : 80 } ?? 80
+            for event in SoundEvent.allCases { try sounder.play(event, volume: level) }
+            return Check(name: "sound", status: .pass, detail: "\(sounder.description): \(SoundEvent.allCases.map(\.rawValue).joined(separator: ", ")) played at volume \(level)")
+        } catch {
+            return Check(name: "sound", status: .fail, detail: "\(error)")
         }
     }
 
