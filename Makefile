@@ -4,6 +4,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and `make run` need (pkg-config name -> apt provider in Package.swift).
 DEB_PACKAGES := pkg-config libqrencode-dev libzbar-dev libpng-dev libdrm-dev libgpiod-dev \
                 libv4l-dev libzint-dev libjpeg-dev libmagickwand-6.q16-dev libsqlite3-dev zbar-tools libfreetype-dev libfontconfig-dev fonts-noto-cjk curl \
+                libharfbuzz-dev libharfbuzz-bin fonts-noto-core libicu-dev \
                 libsystemd-dev libasound2-dev
 # What `make deb` and `make deb-test` need besides: Debian's packaging tools, libcurl's link library (static
 # FoundationNetworking) and debootstrap for a clean Debian root.
@@ -132,6 +133,12 @@ screenshots: build
 	$(RELEASE_BIN)/qrpos screen show-code --size 480x320 --png Docs/screenshots/show-code-480x320.png > /dev/null
 	$(RELEASE_BIN)/qrpos screen show-code --size 720x1280 --lang zh-Hans,ja,en --png Docs/screenshots/show-code-720x1280-zh.png > /dev/null
 	$(RELEASE_BIN)/qrpos screen test-pattern --size 1280x720 --png Docs/screenshots/test-pattern-1280x720.png > /dev/null
+	# Visitors' languages: a Thai shopper (PromptPay app) and a Cambodian (KHQR app) paying the shown JPQR.
+	for l in th km; do \
+	  $(RELEASE_BIN)/qrpos screen show-code --size 800x480 --lang $$l,ja,en --png Docs/screenshots/show-code-800x480-$$l.png > /dev/null || exit 1; \
+	  $(RELEASE_BIN)/qrpos screen paid --size 800x480 --lang $$l,ja,en --png Docs/screenshots/paid-800x480-$$l.png > /dev/null || exit 1; \
+	done
+	$(RELEASE_BIN)/qrpos screen paid --size 800x480 --lang th,ja,en --large-text --png Docs/screenshots/paid-800x480-th-large.png > /dev/null
 
 # Debian packages (Packaging/, README "For technicians"): qrpos_VERSION_ARCH.deb and qrpos-acquirer-sim_VERSION_ARCH.deb
 # in .build-deb/, from a release build with the Swift runtime linked in (its own scratch folder, .build-deb/swift).

@@ -38,6 +38,10 @@ let package = Package(
         systemLibrary("CPNG", pkgConfig: "libpng", apt: "libpng-dev"),
         systemLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
         systemLibrary("CFontconfig", pkgConfig: "fontconfig", apt: "libfontconfig-dev"),
+        // Text shaping (Thai, Khmer, Devanagari need it), and each script's line-break rules from Debian's ICU
+        // (libicu-dev) behind a plain-C function: ICU's types would clash with the copy inside Foundation.
+        systemLibrary("CHarfBuzz", pkgConfig: "harfbuzz", apt: "libharfbuzz-dev"),
+        .target(name: "CLineBreaks", linkerSettings: [.linkedLibrary("icuuc")]),
         systemLibrary("CDRM", pkgConfig: "libdrm", apt: "libdrm-dev"),
         // systemd's service notification: READY and the watchdog of qrpos.service (Type=notify).
         systemLibrary("CSystemd", pkgConfig: "libsystemd", apt: "libsystemd-dev"),
@@ -62,7 +66,7 @@ let package = Package(
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Pixels: QR rasterising, PNG files, reading codes out of images.
-        .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "PaymentCodes",
+        .target(name: "Imaging", dependencies: ["CQRencode", "CZbar", "CPNG", "CFreeType", "CFontconfig", "CHarfBuzz", "CLineBreaks", "PaymentCodes",
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
         .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CALSA", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",

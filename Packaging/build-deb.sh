@@ -81,9 +81,10 @@ find "$root/usr/share/qrpos" -type f -exec chmod 0644 {} + && find "$root/usr/sh
 mkdir -p "$root/DEBIAN"
 install -m 0644 "$here/debian/conffiles" "$root/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "$here/debian/qrpos.$s" "$root/DEBIAN/$s"; done
-# Fonts the screens draw with (Assets/languages.toml names Noto Sans CJK), and useradd for postinst.
+# Fonts the screens draw with (Assets/languages.toml: Noto Sans CJK; Noto Sans, Thai, Khmer, Devanagari from
+# fonts-noto-core), and useradd for postinst.
 depends=$(shlibs debian/qrpos/usr/bin/qrpos) || exit 1
-finish qrpos "$root" "$depends, fonts-noto-cjk, passwd"
+finish qrpos "$root" "$depends, fonts-noto-cjk, fonts-noto-core, passwd"
 echo "build-deb: qrpos default board: $board"
 
 # qrpos-acquirer-sim: the simulator; the wallet registry it reads comes from qrpos.

@@ -33,6 +33,7 @@ public struct SimulatorConfiguration: Sendable {
         if let registry {
             self.wallets.known = Set(registry.all.map(\.id))
             self.wallets.refundRules = Dictionary(uniqueKeysWithValues: registry.all.compactMap { entry in entry.refunds.map { (entry.id, $0) } })
+            self.wallets.countries = Dictionary(registry.all.compactMap { entry in entry.country.map { (entry.id, $0) } }, uniquingKeysWith: { first, _ in first })
         }
     }
 

@@ -13,7 +13,7 @@ public final class PNGDisplay: Display {
     /// Numbered files kept in the folder: a ring, so a counter running for weeks does not fill the disk.
     public static let kept = 100
 
-    /// Writes each frame to `folder/screen-NNNN.png` (the last 100) and `folder/latest.png`.
+    /// Writes each frame to `folder/screen-NNNN.png` (the last 100) and `folder/latest.png`, its texts to `folder/latest.txt`.
     public init(width: Int, height: Int, folder: String) throws(DeviceError) {
         self.width = width; self.height = height; self.folder = folder; path = nil
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
@@ -45,6 +45,11 @@ public final class PNGDisplay: Display {
             let partial = "\(folder)/.latest.png.partial"
             try? FileManager.default.removeItem(atPath: partial)
             if (try? FileManager.default.copyItem(atPath: target, toPath: partial)) != nil { rename(partial, "\(folder)/latest.png") }
+            // What the screen says, one text per line, for a technician reading a headless board and for tests.
+            let words = "\(folder)/.latest.txt.partial"
+            if (try? (frame.texts.joined(separator: "\n") + "\n").write(toFile: words, atomically: false, encoding: .utf8)) != nil {
+                rename(words, "\(folder)/latest.txt")
+            }
         }
         lastPath = target
     }

@@ -1,36 +1,54 @@
 import CFontconfig
 import CFreeType
+import CHarfBuzz
 
-/// Fonts per language, found through fontconfig (Noto Sans CJK from Debian's fonts-noto-cjk) and
-/// opened with FreeType. CJK fonts differ by region in glyph shapes, so each language gets its own face.
-/// FreeType faces are not thread-safe: one book belongs to the thread that draws the screens.
+/// Fonts per language, found through fontconfig (Debian's Noto packages) and opened twice: by HarfBuzz, which
+/// shapes text into positioned glyphs (Shaping.swift), and by FreeType, which draws those glyphs. CJK fonts differ
+/// by region in glyph shapes, and Thai, Khmer and Devanagari each have their own font, so each language gets its
+/// own face. FreeType faces are not thread-safe: one book belongs to the thread that draws the screens.
 public final class FontBook {
     public enum Failure: Error, CustomStringConvertible {
         case freetype(Int32), noFont(String)
         public var description: String {
             switch self {
             case let .freetype(code): return "FreeType failed to start (error \(code))"
-            case let .noFont(language): return "no font for language \(language): install fonts-noto-cjk (make deps)"
+            case let .noFont(language): return "no font for language \(language): install fonts-noto-cjk and fonts-noto-core (make deps)"
             }
         }
     }
 
     struct Glyph {
         var bitmap: [UInt8]
-        var width: Int, rows: Int, pitch: Int, left: Int, top: Int, advance: Int
+        var width: Int, rows: Int, pitch: Int, left: Int, top: Int
     }
 
     final class Face {
         let face: FT_Face
+        /// The same file and face for HarfBuzz, with its own OpenType tables (positions come from here, not FreeType).
+        let font: OpaquePointer
         let path: String
+        let index: Int32
+        let unitsPerEm: Int32
         var size = 0
         var glyphs: [UInt64: Glyph] = [:]
-        init(face: FT_Face, path: String) { self.face = face; self.path = path }
+        init(face: FT_Face, font: OpaquePointer, path: String, index: Int32, unitsPerEm: Int32) {
+            self.face = face; self.font = font; self.path = path; self.index = index; self.unitsPerEm = unitsPerEm
+        }
+        func has(_ scalar: Unicode.Scalar) -> Bool { FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 }
+        func setSize(_ pixels: Int) {
+            guard size != pixels else { return }
+            FT_Set_Pixel_Sizes(face, 0, FT_UInt(pixels))
+            size = pixels
+        }
     }
 
     private var library: FT_Library?
     private var faces: [String: Face] = [:]          // by path#index
     private var byLanguage: [String: Face] = [:]
+    /// Recently shaped texts (Shaping.swift).
+    var shaped: [ShapeKey: [PlacedGlyph]] = [:]
+    /// Where a character no language face has is looked for: the languages' faces in the file's order.
+    private(set) var fallbackOrder: [Face] = []
 
     /// Each language's fontconfig tag and preferred family (Assets/languages.toml).
     private let languages: Languages
@@ -41,11 +59,14 @@ public final class FontBook {
         let error = FT_Init_FreeType(&lib)
         guard error == 0, let lib else { throw .freetype(error) }
         library = lib
-        for language in languages.ids { _ = try face(for: language) }
+        for language in languages.ids {
+            let face = try face(for: language)
+            if !fallbackOrder.contains(where: { $0 === face }) { fallbackOrder.append(face) }
+        }
     }
 
     deinit {
-        for face in faces.values { FT_Done_Face(face.face) }
+        for face in faces.values { FT_Done_Face(face.face); hb_font_destroy(face.font) }
         FT_Done_FreeType(library)
     }
 
@@ -76,40 +97,52 @@ public final class FontBook {
         if let face = faces[key] { byLanguage[language] = face; return face }
         var ftFace: FT_Face?
         guard FT_New_Face(library, path, FT_Long(index), &ftFace) == 0, let ftFace else { throw .noFont(language) }
-        let face = Face(face: ftFace, path: path)
+        let blob = hb_blob_create_from_file(path)
+        let hbFace = hb_face_create(blob, UInt32(index))
+        hb_blob_destroy(blob)
+        let upem = Int32(hb_face_get_upem(hbFace))
+        guard let font = hb_font_create(hbFace), upem > 0 else { hb_face_destroy(hbFace); FT_Done_Face(ftFace); throw .noFont(language) }
+        hb_face_destroy(hbFace)
+        let face = Face(face: ftFace, font: font, path: path, index: index, unitsPerEm: upem)
         faces[key] = face
         byLanguage[language] = face
         return face
     }
 
-    /// The face that has this character: the language's own first, then any other loaded face.
-    func face(for scalar: Unicode.Scalar, language: String) -> Face? {
+    /// The face for a grapheme cluster: the language's own if it has every character, else the first face in
+    /// the fallback order that has them, else one that has its first character, else the language's (which
+    /// then draws .notdef, counted as missing).
+    func face(for cluster: Character, language: String) -> Face? {
         let preferred = try? face(for: language)
-        if let preferred, FT_Get_Char_Index(preferred.face, FT_ULong(scalar.value)) != 0 { return preferred }
-        return faces.values.first { FT_Get_Char_Index($0.face, FT_ULong(scalar.value)) != 0 } ?? preferred
+        let needed = cluster.unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint }
+        func covers(_ face: Face) -> Bool { needed.allSatisfy(face.has) }
+        if let preferred, covers(preferred) { return preferred }
+        if let face = fallbackOrder.first(where: covers) { return face }
+        if let first = needed.first, let face = fallbackOrder.first(where: { $0.has(first) }) { return face }
+        return preferred
     }
 
-    func glyph(_ scalar: Unicode.Scalar, in face: Face, size: Int) -> Glyph? {
-        let key = UInt64(size) << 32 | UInt64(scalar.value)
+    /// A glyph drawn by FreeType at `size` pixels.
+    func glyph(_ id: UInt32, in face: Face, size: Int) -> Glyph? {
+        let key = UInt64(size) << 32 | UInt64(id)
         if let glyph = face.glyphs[key] { return glyph }
-        if face.size != size {
-            FT_Set_Pixel_Sizes(face.face, 0, FT_UInt(size))
-            face.size = size
-        }
-        guard FT_Load_Char(face.face, FT_ULong(scalar.value), qrpos_ft_load_render()) == 0, let slot = face.face.pointee.glyph else { return nil }
+        face.setSize(size)
+        guard FT_Load_Glyph(face.face, id, qrpos_ft_load_render()) == 0, let slot = face.face.pointee.glyph else { return nil }
         let bitmap = slot.pointee.bitmap
         let pitch = Int(bitmap.pitch), rows = Int(bitmap.rows)
         let bytes = bitmap.buffer.map { Array(UnsafeBufferPointer(start: $0, count: max(0, pitch * rows))) } ?? []
         let glyph = Glyph(bitmap: bytes, width: Int(bitmap.width), rows: rows, pitch: pitch, left: Int(slot.pointee.bitmap_left),
-                          top: Int(slot.pointee.bitmap_top), advance: Int(slot.pointee.advance.x + 32) >> 6)
+                          top: Int(slot.pointee.bitmap_top))
         face.glyphs[key] = glyph
         return glyph
     }
 
+    func loadedFace(path: String, index: Int32) -> Face? { faces["\(path)#\(index)"] }
+
     /// Ascender and descender of the language's face at a size, in pixels.
     func metrics(language: String, size: Int) -> (ascent: Int, descent: Int) {
         guard let face = try? face(for: language) else { return (size, size / 4) }
-        if face.size != size { FT_Set_Pixel_Sizes(face.face, 0, FT_UInt(size)); face.size = size }
+        face.setSize(size)
         let m = face.face.pointee.size.pointee.metrics
         return (Int(m.ascender + 63) >> 6, Int(-m.descender + 63) >> 6)
     }

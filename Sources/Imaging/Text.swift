@@ -5,66 +5,113 @@ public struct TextExtent: Equatable, Sendable {
     public var height: Int { above + below }
 }
 
+/// A text made to fit its box: the lines it is drawn in (one unless it was broken), their size and ink.
+public struct FittedText: Sendable {
+    public var lines: [String]
+    public var size: Int
+    public var extents: [TextExtent]
+    /// The text as shown, lines joined by a newline.
+    public var shown: String { lines.joined(separator: "\n") }
+}
+
 extension FontBook {
     /// Where the ink of `text` falls at `size`, without drawing it.
     public func measure(_ text: String, size: Int, language: String) -> TextExtent {
-        var pen = 0
         var extent = TextExtent(minX: 0, maxX: 0, above: 0, below: 0)
         var first = true
-        for scalar in text.unicodeScalars {
-            guard let face = face(for: scalar, language: language), let glyph = glyph(scalar, in: face, size: size) else { continue }
-            if glyph.width > 0 && glyph.rows > 0 {
-                let left = pen + glyph.left, right = left + glyph.width
-                extent.minX = first ? left : min(extent.minX, left)
-                extent.maxX = first ? right : max(extent.maxX, right)
-                extent.above = max(extent.above, glyph.top)
-                extent.below = max(extent.below, glyph.rows - glyph.top)
-                first = false
-            }
-            pen += glyph.advance
+        walk(text, size: size, language: language) { glyph, x, y in
+            guard glyph.width > 0 && glyph.rows > 0 else { return }
+            let left = x + glyph.left, right = left + glyph.width
+            extent.minX = first ? left : min(extent.minX, left)
+            extent.maxX = first ? right : max(extent.maxX, right)
+            extent.above = max(extent.above, glyph.top + y)
+            extent.below = max(extent.below, glyph.rows - glyph.top - y)
+            first = false
         }
         return extent
+    }
+
+    /// How many characters of `text` no font here can draw (each would show as a .notdef box).
+    public func missingGlyphs(_ text: String, language: String) -> Int {
+        shape(text, language: language).filter(\.isMissing).count
     }
 
     /// Draws `text` with its pen starting at x on the baseline y; returns the pixels actually inked.
     @discardableResult
     public func draw(_ text: String, size: Int, language: String, color: Color, into canvas: inout Canvas, x: Int, baseline y: Int) -> Rect {
-        var pen = x
         var inked = Rect(x: 0, y: 0, width: 0, height: 0)
-        for scalar in text.unicodeScalars {
-            guard let face = face(for: scalar, language: language), let glyph = glyph(scalar, in: face, size: size) else { continue }
-            if glyph.width > 0, glyph.rows > 0 {
-                let area = glyph.bitmap.withUnsafeBufferPointer { mask in
-                    canvas.blend(mask: mask, maskWidth: glyph.width, maskHeight: glyph.rows, pitch: glyph.pitch,
-                                 at: pen + glyph.left, y: y - glyph.top, color: color)
-                }
-                inked = inked.union(area)
+        walk(text, size: size, language: language) { glyph, gx, gy in
+            guard glyph.width > 0, glyph.rows > 0 else { return }
+            let area = glyph.bitmap.withUnsafeBufferPointer { mask in
+                canvas.blend(mask: mask, maskWidth: glyph.width, maskHeight: glyph.rows, pitch: glyph.pitch,
+                             at: x + gx + glyph.left, y: y - gy - glyph.top, color: color)
             }
-            pen += glyph.advance
+            inked = inked.union(area)
         }
         return inked
     }
 
-    /// The largest size up to `maximum` at which `text` fits `box`; text that does not fit even at
-    /// `minimum` is cut with an ellipsis, so a hostile or long name can never leave its box.
-    public func fit(_ text: String, in box: Rect, maximum: Int, minimum: Int = 10, language: String) -> (text: String, size: Int, extent: TextExtent) {
+    /// Every shaped glyph's bitmap with its pen position (pixels right of the start, up from the baseline).
+    private func walk(_ text: String, size: Int, language: String, _ body: (Glyph, Int, Int) -> Void) {
+        var pen: Int32 = 0 // 1/64 pixel, so rounding never accumulates along the line
+        for placed in shape(text, language: language, pixels: size) {
+            defer { pen += placed.xAdvance }
+            guard let face = face(of: placed), let glyph = glyph(placed.glyph, in: face, size: size) else { continue }
+            body(glyph, Int((pen + placed.xOffset + 32) >> 6), Int((placed.yOffset + 32) >> 6))
+        }
+    }
+
+    /// The largest size up to `maximum` at which `text` fits `box`, on one line or, when `maxLines` allows and
+    /// it comes out larger, on two broken where the script allows (ICU's rules; Thai and Khmer by dictionary).
+    /// Text that does not fit even at `minimum` is cut with an ellipsis, so a hostile or long name can never
+    /// leave its box.
+    public func fit(_ text: String, in box: Rect, maximum: Int, minimum: Int = 10, language: String, maxLines: Int = 1) -> FittedText {
+        let single = fitLine(text, in: box, maximum: maximum, minimum: minimum, language: language)
+        let roomy = min(maximum, box.height)
+        guard maxLines >= 2, single.size * 4 < roomy * 3, let (first, second) = split(text, language: language) else { return single }
+        let gap = max(1, box.height / 16)
+        let half = Rect(x: box.x, y: box.y, width: box.width, height: (box.height - gap) / 2)
+        let top = fitLine(first, in: half, maximum: maximum, minimum: minimum, language: language)
+        let bottom = fitLine(second, in: half, maximum: maximum, minimum: minimum, language: language)
+        let size = min(top.size, bottom.size)
+        guard size > single.size else { return single }
+        // Both lines at the same size: a sentence must not change size in the middle.
+        let lines = [top, bottom].map { $0.size == size ? $0 : fitLine($0.lines[0], in: half, maximum: size, minimum: minimum, language: language) }
+        return FittedText(lines: lines.map { $0.lines[0] }, size: size, extents: lines.map { $0.extents[0] })
+    }
+
+    /// The text in two lines at the break opportunity that makes the longer line shortest.
+    func split(_ text: String, language: String) -> (String, String)? {
+        let scalars = Array(text.unicodeScalars)
+        var best: (String, String, Int)?
+        for offset in LineBreaks.opportunities(in: text, language: language) {
+            let first = String(scalars: scalars[..<offset]).trimmingTrailingSpaces, second = String(scalars: scalars[offset...]).trimmingLeadingSpaces
+            guard !first.isEmpty, !second.isEmpty else { continue }
+            let longer = max(measure(first, size: 32, language: language).width, measure(second, size: 32, language: language).width)
+            if best.map({ longer < $0.2 }) ?? true { best = (first, second, longer) }
+        }
+        return best.map { ($0.0, $0.1) }
+    }
+
+    func fitLine(_ text: String, in box: Rect, maximum: Int, minimum: Int, language: String) -> FittedText {
         var size = max(minimum, min(maximum, box.height))
+        func fits(_ extent: TextExtent) -> Bool { extent.width <= box.width && extent.height <= box.height }
         while size > minimum {
             let extent = measure(text, size: size, language: language)
-            if extent.width <= box.width && extent.height <= box.height { return (text, size, extent) }
+            if fits(extent) { return FittedText(lines: [text], size: size, extents: [extent]) }
             // Jump close to the fitting size instead of stepping one pixel at a time.
             let scale = min(Double(box.width) / Double(max(1, extent.width)), Double(box.height) / Double(max(1, extent.height)))
             size = max(minimum, min(size - 1, Int(Double(size) * scale)))
         }
-        var scalars = Array(text.unicodeScalars)
-        while true {
-            let candidate = scalars.count == text.unicodeScalars.count ? text : String(scalars: scalars) + "…"
+        let whole = measure(text, size: size, language: language)
+        if fits(whole) { return FittedText(lines: [text], size: size, extents: [whole]) }
+        let scalars = Array(text.unicodeScalars)
+        for cut in LineBreaks.graphemeBoundaries(text).reversed() {
+            let candidate = String(scalars: scalars[..<cut]).trimmingTrailingSpaces + "…"
             let extent = measure(candidate, size: size, language: language)
-            if (extent.width <= box.width && extent.height <= box.height) || scalars.isEmpty {
-                return (scalars.isEmpty && extent.width > box.width ? "" : candidate, size, extent)
-            }
-            scalars.removeLast()
+            if fits(extent) { return FittedText(lines: [candidate], size: size, extents: [extent]) }
         }
+        return FittedText(lines: [""], size: size, extents: [TextExtent(minX: 0, maxX: 0, above: 0, below: 0)])
     }
 }
 
@@ -74,4 +121,12 @@ extension String {
         view.append(contentsOf: scalars)
         self.init(view)
     }
+
+    var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+
+    var trimmingLeadingSpaces: String { String(drop { $0.isWhitespace }) }
 }

@@ -23,6 +23,8 @@ struct ScreenCommand: ParsableCommand {
     @Option(help: "Show on a display instead: drm, fbdev or terminal.") var display: String?
     @Option(help: "Device for --display (a /dev/dri/cardN or /dev/fbN; default: search).") var device: String?
     @Option(help: "DRM mode WxH[@Hz] (default: the panel's preferred).") var mode: String?
+    @Flag(help: "Large text in high contrast (the terminal file's [screen] large_text).") var largeText = false
+    @Option(help: "A line under the title (the paid screen's wallet and slip number, a decline reason).") var detail: String?
     @Option(help: "Keep the screen up this many seconds on a device (SIGTERM/Ctrl-C restore the panel).") var hold: Int = 5
 
     func validate() throws {
@@ -52,6 +54,8 @@ struct ScreenCommand: ParsableCommand {
                                     languages: languages, amount: amount, currency: merchant.currency ?? "JPY", typedAmount: String(amount),
                                     secondsLeft: secondsLeft,
                                     wallets: wallets.split(separator: ",").compactMap { registry.entry(String($0))?.name(for: languages[0]) })
+        content.largeText = largeText
+        content.detail = detail
         if screen == .showCode {
             merchant.amount = String(amount)
             merchant.reference = "S" + String(Int(Date().timeIntervalSince1970))

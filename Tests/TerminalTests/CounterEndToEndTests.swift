@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Testing
 
 /// `qrpos run` against the real `acquirer-sim` over mutual TLS, driven through the ECR API like a register.
@@ -126,6 +127,35 @@ import Testing
             let charges = try await shop.ledger().charges
             #expect(charges.count == 1 && charges.first?["status"] as? String == "paid" && charges.first?["amount"] as? Int == 2400)
             #expect(!shop.log().contains(Self.wechat), "the whole customer code reached the log")
+        }
+    }
+
+    /// JPQR Global: a Cambodian pays the shown JPQR with a KHQR app, the host names the wallet and its country, and
+    /// the paid screen speaks Khmer; a Korean's Kakao Pay code (an Alipay+ code of its issuer) brings Korean.
+    @Test func theShoppersWalletPicksTheirLanguage() async throws {
+        let strings = try UIStrings(folder: Shop.repository.appendingPathComponent("Assets/strings").path, languages: ["km", "ko", "ja"]) {
+            try String(contentsOfFile: $0, encoding: .utf8)
+        }
+        try await Self.withShop { shop in
+            let shown = try await shop.sale(1200)
+            #expect(try await shop.shopperPays(shown, wallet: "khqr").0 == 200)
+            #expect(try await shop.finalStatus(shown) == "paid")
+            #expect(try await shop.screenSays(strings.text("paid", "km")), "Khmer on the paid screen")
+            #expect(try await shop.screenSays(strings.text("paid", "ja")), "and Japanese for the cashier")
+            let (_, sale) = try await shop.ecr(.GET, "/v1/sales/\(shown)")
+            #expect(sale["wallet"] as? String == "khqr" && sale["walletCountry"] as? String == "KH", "the host named the wallet's country")
+
+            let scanned = try await shop.sale(800, mode: "scan")
+            #expect(try await shop.wait(scanned, for: "awaiting-code"))
+            try shop.present("281099" + "123456789012345678")
+            #expect(try await shop.finalStatus(scanned) == "paid")
+            #expect(try await shop.screenSays(strings.text("paid", "ko")), "Korean on the paid screen")
+
+            // A register that knows its customer names the language itself.
+            let (status, named) = try await shop.ecr(.POST, "/v1/sales", #"{"amount": 500, "currency": "JPY", "language": "th"}"#)
+            #expect(status == 201 && named["language"] as? String == "th")
+            let (refused, why) = try await shop.ecr(.POST, "/v1/sales", #"{"amount": 500, "currency": "JPY", "language": "xx"}"#)
+            #expect(refused == 400 && "\(why)".contains("not one this terminal speaks"), "\(why)")
         }
     }
 

@@ -101,10 +101,48 @@ struct CounterViewTests {
     }
 
     @Test func theShoppersWalletAddsItsHomeLanguage() {
-        #expect(Self.view.languages(for: nil) == ["ja", "en"])
-        #expect(Self.view.languages(for: "wechatpay") == ["ja", "en", "zh-Hans"])
-        #expect(Self.view.languages(for: "paypay") == ["ja", "en"])
-        #expect(Self.view.languages(for: "alipayhk") == ["ja", "en", "zh-Hant"] || Self.registry.entry("alipayhk") == nil)
+        #expect(Self.view.languages(forWallet: nil) == ["ja", "en"])
+        #expect(Self.view.languages(forWallet: "wechatpay") == ["zh-Hans", "ja", "en"])
+        #expect(Self.view.languages(forWallet: "paypay") == ["ja", "en"])
+        #expect(Self.view.languages(forWallet: "alipayhk") == ["zh-Hant", "ja", "en"] || Self.registry.entry("alipayhk") == nil)
+        #expect(Self.view.languages(forWallet: "khqr") == ["km", "ja", "en"])
+        #expect(Self.view.languages(forWallet: "kakaopay") == ["ko", "ja", "en"])
+        #expect(Self.view.languages(forWallet: "qris") == ["id", "ja", "en"])
+        // A partner wallet the registry does not list: the country the host named.
+        #expect(Self.view.languages(forWallet: "aba-pay", country: "KH") == ["km", "ja", "en"])
+        #expect(Self.view.languages(forWallet: "aba-pay", country: "ZZ") == ["ja", "en"])
+    }
+
+    @Test func theRegistersLanguageWinsOverTheWalletsAndTheKeypadsOverBoth() {
+        var sale = Self.sale(.paid)
+        sale.wallet = "wechatpay"
+        #expect(Self.view.languages(for: sale) == ["zh-Hans", "ja", "en"])
+        sale.language = "th"
+        #expect(Self.view.languages(for: sale) == ["th", "ja", "en"])
+        #expect(Self.view.languages(for: sale, chosen: "vi") == ["vi", "ja", "en"])
+        #expect(Self.view.languages(for: sale, chosen: "") == ["ja", "en"], "none picked: the cashier's only")
+        sale.language = "xx"
+        #expect(Self.view.languages(for: sale) == ["ja", "en"], "a language the counter does not speak is ignored")
+    }
+
+    @Test func theMenuKeyCyclesTheShoppersLanguageWhileTheCodeIsShown() {
+        var state = CounterState()
+        state.apply(Self.sale(.created, id: "S9"), now: Self.t0)
+        guard case .cycleLanguage("S9") = KeypadRules.decide(.menu, &state) else { Issue.record("menu on show-code cycles"); return }
+        let shoppers = Self.languages.ids.filter { !["ja", "en"].contains($0) }
+        var seen: [String] = []
+        var shown = Self.view.languages(for: state.current)
+        for _ in 0...shoppers.count {
+            let next = Self.view.nextLanguage(after: shown)
+            seen.append(next)
+            shown = Self.view.languages(for: state.current, chosen: next)
+        }
+        #expect(seen == shoppers + [""], "every shopper's language once, then the cashier's only")
+        #expect(Self.shown(state).0 == .showCode)
+        state.chosenLanguage = "km"; state.chosenFor = "S9"
+        #expect(Self.view.picture(state, now: Self.t0).screen.languages == ["km", "ja", "en"])
+        state.chosenFor = "S8"
+        #expect(Self.view.picture(state, now: Self.t0).screen.languages == ["ja", "en"], "a pick is for its own sale only")
     }
 
     @Test func keypadEditingAndItsLimits() {

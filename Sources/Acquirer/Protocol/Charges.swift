@@ -28,6 +28,8 @@ public struct Charge: Codable, Sendable, Equatable {
     public var wallet: String
     /// The customer code as the host keeps it: masked.
     public var maskedCode: String
+    /// The wallet's country (ISO 3166 alpha-2), when the host knows which issuer the code came from.
+    public var walletCountry: String?
     public var status: PaymentStatus
     /// The wallet asked the shopper to confirm in the app; the charge stays `pending` until then at most.
     public var confirmingUntil: Date?

@@ -26,6 +26,9 @@ public struct Order: Codable, Sendable, Equatable {
     public var status: PaymentStatus
     /// The wallet the shopper paid (or is paying) with.
     public var wallet: String?
+    /// The paying wallet's country (ISO 3166 alpha-2) as the host knows it: a partner wallet of JPQR Global or
+    /// Alipay+ the terminal's registry may not list still brings the shopper's language.
+    public var walletCountry: String?
     /// The shopper is confirming in the wallet app until then; still `pending`.
     public var confirmingUntil: Date?
     public var declineReason: String?

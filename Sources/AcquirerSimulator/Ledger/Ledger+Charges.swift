@@ -21,6 +21,7 @@ extension Ledger {
         var charge = Charge(chargeId: request.chargeId, amount: request.amount, currency: request.currency, wallet: request.wallet,
                             maskedCode: LogMask.customerCode(request.customerCode), status: .pending, createdAt: now,
                             cancellableUntil: now.addingTimeInterval(rules.cancelWindow))
+        charge.walletCountry = wallets.countries[request.wallet]
         switch wallets.decide(wallet: request.wallet, amount: request.amount, now: now) {
         case .approve: charge.status = .paid; charge.paidAt = now
         case let .decline(reason): charge.status = .declined; charge.declineReason = reason

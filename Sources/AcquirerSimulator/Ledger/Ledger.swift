@@ -78,6 +78,7 @@ public struct Ledger: Sendable {
     func pay(_ order: Order, wallet: String, at now: Date) -> Order {
         var order = order
         order.wallet = wallet
+        order.walletCountry = wallets.countries[wallet]
         switch wallets.decide(wallet: wallet, amount: order.amount, now: now) {
         case .approve: order.status = .paid; order.paidAt = now
         case let .decline(reason): order.status = .declined; order.declineReason = reason

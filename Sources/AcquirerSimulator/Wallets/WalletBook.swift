@@ -8,6 +8,8 @@ public struct WalletBook: Sendable, Equatable {
     public var behaviours: [String: WalletBehaviour]
     /// What each wallet allows after a payment (the registry's `refunds`), played as the wallet's host would.
     public var refundRules: [String: RefundRule] = [:]
+    /// Each wallet's country (the registry's `country`), named in answers so the terminal can speak the shopper's language.
+    public var countries: [String: String] = [:]
     /// Where "the same day" of a same-day-only wallet is counted.
     public var timeZone: TimeZone = .current
 
@@ -46,6 +48,6 @@ public struct WalletBook: Sendable, Equatable {
     /// Used when no registry file is at hand (tests of the rules alone); the simulator loads the real registry.
     public static let registryIds: Set<String> = [
         "paypay", "rakutenpay", "dbarai", "merpay", "aupay", "yuchopay", "linepay",
-        "wechatpay", "alipay", "alipayplus", "unionpay", "jcb",
+        "wechatpay", "alipay", "alipayplus", "kakaopay", "unionpay", "jcb",
     ]
 }

@@ -35,6 +35,8 @@ public struct ScreenContent: Sendable, Equatable {
     public var noticeKey: String?
     /// The menu's title, a key of `Assets/strings` (menu screen).
     public var titleKey: String?
+    /// Large text in high contrast, for shoppers who need it (`[screen] large_text` in the terminal file).
+    public var largeText = false
 
     public init(_ name: ScreenName, merchantName: String, languages: [String] = ["ja", "en"], amount: Int? = nil, currency: String = "JPY",
                 typedAmount: String = "", payload: String? = nil, secondsLeft: Int? = nil, wallets: [String] = [], detail: String? = nil, noticeKey: String? = nil, titleKey: String? = nil) {

@@ -14,24 +14,44 @@ public struct TextItem: Sendable {
     public var maximumSize: Int
     public var color: Color
     public var alignment: Alignment
+    /// At most this many lines (a sentence may break in two where its script allows, rather than shrink).
+    public var lines: Int = 1
 }
 
-/// Palette: what each state looks like from across the counter.
-enum Palette {
-    static let ink = Color(0x1A1A1A), muted = Color(0x5A5A5A), paper = Color.white
-    static let ready = Color(0x1565C0), waiting = Color(0xE69500), paid = Color(0x2E7D32), declined = Color(0xC62828)
-    static let neutral = Color(0x546E7A), technician = Color(0x6A1B9A)
+/// Palette: what each state looks like from across the counter. The high-contrast one keeps every colour at 7:1
+/// or more against white (WCAG AAA), for white text on the header and coloured text on the page alike.
+struct Palette: Sendable {
+    var ink: Color, muted: Color, paper: Color
+    var ready: Color, waiting: Color, paid: Color, declined: Color, neutral: Color, technician: Color
+
+    static let standard = Palette(ink: Color(0x1A1A1A), muted: Color(0x5A5A5A), paper: .white, ready: Color(0x1565C0), waiting: Color(0xE69500),
+                                  paid: Color(0x2E7D32), declined: Color(0xC62828), neutral: Color(0x546E7A), technician: Color(0x6A1B9A))
+    static let highContrast = Palette(ink: .black, muted: .black, paper: .white, ready: Color(0x0D3C8C), waiting: Color(0x6B3A00),
+                                      paid: Color(0x0F4A14), declined: Color(0x8E0F0F), neutral: Color(0x263238), technician: Color(0x4A148C))
+    static func of(_ content: ScreenContent) -> Palette { content.largeText ? highContrast : standard }
+}
+
+/// How much room sentences get, as their bands' weights: larger for the large-text option.
+struct TextScale: Sendable {
+    var title: Int, amount: Int, other: Int, detail: Int
+    static let standard = TextScale(title: 5, amount: 6, other: 3, detail: 2)
+    static let large = TextScale(title: 6, amount: 7, other: 4, detail: 4)
+    static func of(_ content: ScreenContent) -> TextScale { content.largeText ? large : standard }
 }
 
 /// Places a screen's content for any size from 480x320 to 1920x1080, landscape or portrait.
 /// Pure: boxes only; text sizes are chosen when painting, so nothing depends on the fonts here.
 public enum ScreenLayout {
     public static func layout(_ content: ScreenContent, strings: UIStrings, width: Int, height: Int) -> [ScreenElement] {
+        var content = content
+        // Large text makes room by saying things in two languages (the shopper's and the first of the cashier's).
+        if content.largeText { content.languages = Array(content.languages.prefix(2)) }
         let portrait = height > width
+        let palette = Palette.of(content)
         let unit = max(4, min(width, height) / 40) // spacing grows with the panel
         let headerHeight = max(28, min(width, height) / (portrait ? 9 : 7))
-        var elements: [ScreenElement] = [.fill(Rect(x: 0, y: 0, width: width, height: height), Palette.paper)]
-        let (accent, _) = style(content.name)
+        var elements: [ScreenElement] = [.fill(Rect(x: 0, y: 0, width: width, height: height), palette.paper)]
+        let (accent, _) = style(content.name, palette)
         elements.append(.fill(Rect(x: 0, y: 0, width: width, height: headerHeight), accent))
         elements.append(.text(TextItem(text: content.merchantName, language: content.languages[0],
                                        box: Rect(x: unit * 2, y: unit, width: width - unit * 4, height: headerHeight - 2 * unit),
@@ -41,29 +61,32 @@ public enum ScreenLayout {
         case .showCode: elements += showCode(content, strings, body, portrait: portrait, unit: unit)
         case .testPattern: elements += testPattern(content, strings, width: width, height: height, headerHeight: headerHeight)
         case .selfTest: elements += checkList(content, strings, body, unit: unit)
-        case .menu: elements += checkList(content, strings, body, unit: unit, title: content.titleKey ?? "menu", accent: Palette.ready, bilingual: true)
+        case .menu: elements += checkList(content, strings, body, unit: unit, title: content.titleKey ?? "menu", accent: palette.ready, bilingual: true)
         default: elements += message(content, strings, body, unit: unit)
         }
         return elements
     }
 
-    static func style(_ name: ScreenName) -> (accent: Color, title: String) {
+    /// The header's colour for a screen (white text is drawn on it).
+    public static func accent(of content: ScreenContent) -> Color { style(content.name, Palette.of(content)).accent }
+
+    static func style(_ name: ScreenName, _ palette: Palette = .standard) -> (accent: Color, title: String) {
         switch name {
-        case .idle: (Palette.ready, "ready")
-        case .amountEntry: (Palette.ready, "enter_amount")
-        case .showCode: (Palette.waiting, "scan_to_pay")
-        case .presentCode: (Palette.waiting, "present_code")
-        case .processing: (Palette.waiting, "processing")
-        case .paid: (Palette.paid, "paid")
-        case .declined: (Palette.declined, "declined")
-        case .cancelled: (Palette.neutral, "cancelled")
-        case .expired: (Palette.neutral, "expired")
-        case .offline: (Palette.declined, "offline")
-        case .clock: (Palette.declined, "clock")
-        case .testPattern: (Palette.technician, "test_pattern")
-        case .selfTest: (Palette.technician, "self_test")
-        case .menu: (Palette.ready, "menu")
-        case .pin: (Palette.technician, "pin_entry")
+        case .idle: (palette.ready, "ready")
+        case .amountEntry: (palette.ready, "enter_amount")
+        case .showCode: (palette.waiting, "scan_to_pay")
+        case .presentCode: (palette.waiting, "present_code")
+        case .processing: (palette.waiting, "processing")
+        case .paid: (palette.paid, "paid")
+        case .declined: (palette.declined, "declined")
+        case .cancelled: (palette.neutral, "cancelled")
+        case .expired: (palette.neutral, "expired")
+        case .offline: (palette.declined, "offline")
+        case .clock: (palette.declined, "clock")
+        case .testPattern: (palette.technician, "test_pattern")
+        case .selfTest: (palette.technician, "self_test")
+        case .menu: (palette.ready, "menu")
+        case .pin: (palette.technician, "pin_entry")
         }
     }
 
@@ -98,43 +121,45 @@ public enum ScreenLayout {
     /// Status screens: the big line in the first language, the amount if there is one, the other
     /// languages below, then the detail line.
     static func message(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int) -> [ScreenElement] {
-        let (accent, titleKey) = style(content.name)
+        let palette = Palette.of(content), scale = TextScale.of(content)
+        let (accent, titleKey) = style(content.name, palette)
         let primary = content.languages[0], others = Array(content.languages.dropFirst())
-        var items: [(String, String, Int, Color)] = [] // text, language, weight, colour
-        items.append((strings.text(titleKey, primary), primary, 5, accent))
+        var items: [(String, String, Int, Color, Int)] = [] // text, language, weight, colour, lines
+        items.append((strings.text(titleKey, primary), primary, scale.title, accent, 2))
         if content.name == .pin {
             // Never the digits: one dot each, and a dash while none is typed.
-            items.append((content.typedAmount.isEmpty ? "–" : String(repeating: "●", count: content.typedAmount.count), primary, 6, Palette.ink))
+            items.append((content.typedAmount.isEmpty ? "–" : String(repeating: "●", count: content.typedAmount.count), primary, scale.amount, palette.ink, 1))
         } else if content.name == .amountEntry {
             let typed = Int(content.typedAmount.filter(\.isNumber).prefix(9)) ?? 0
-            items.append((ScreenContent.formatAmount(typed, currency: content.currency), primary, 7, Palette.ink))
+            items.append((ScreenContent.formatAmount(typed, currency: content.currency), primary, scale.amount + 1, palette.ink, 1))
         } else if let amount = content.amount, [.paid, .declined, .processing, .presentCode, .cancelled, .expired].contains(content.name) {
-            items.append((ScreenContent.formatAmount(amount, currency: content.currency), primary, 6, Palette.ink))
+            items.append((ScreenContent.formatAmount(amount, currency: content.currency), primary, scale.amount, palette.ink, 1))
         }
-        for language in others { items.append((strings.text(titleKey, language), language, 3, Palette.ink)) }
+        for language in others { items.append((strings.text(titleKey, language), language, scale.other, palette.ink, 2)) }
         if let key = detailKey(content.name) {
-            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, 2, Palette.muted)) }
+            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, scale.detail, palette.muted, 2)) }
         }
         if let key = content.noticeKey {
-            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, 2, Palette.declined)) }
+            for language in content.languages.prefix(2) { items.append((strings.text(key, language), language, scale.detail, palette.declined, 2)) }
         }
-        if let detail = content.detail { items.append((detail, primary, 2, Palette.muted)) }
+        if let detail = content.detail { items.append((detail, primary, scale.detail, palette.muted, 2)) }
         let boxes = bands(body, weights: items.map(\.2), gap: unit)
         return zip(items, boxes).map { item, box in
-            .text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3, alignment: .center))
+            .text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3, alignment: .center, lines: item.4))
         }
     }
 
     /// The title, then one line per check ("PASS display …"), failures in red, skipped parts muted.
     static func checkList(_ content: ScreenContent, _ strings: UIStrings, _ body: Rect, unit: Int, title: String = "self_test",
-                          accent: Color = Palette.technician, bilingual: Bool = false) -> [ScreenElement] {
+                          accent: Color? = nil, bilingual: Bool = false) -> [ScreenElement] {
+        let palette = Palette.of(content), accent = accent ?? palette.technician
         let primary = content.languages[0]
         let lines = (content.detail ?? "").split(separator: "\n").map(String.init)
         let secondary = bilingual ? content.languages.dropFirst().first.map { strings.text(title, $0) } : nil
         let heading = strings.text(title, primary) + (secondary.map { $0 == strings.text(title, primary) ? "" : "  " + $0 } ?? "")
         var items: [(String, Int, Color)] = [(heading, 3, accent)]
         for line in lines {
-            let colour = line.hasPrefix("FAIL") ? Palette.declined : line.hasPrefix("SKIP") ? Palette.muted : Palette.ink
+            let colour = line.hasPrefix("FAIL") ? palette.declined : line.hasPrefix("SKIP") ? palette.muted : palette.ink
             items.append((line, 1, colour))
         }
         // A line never gets more than a tenth of the body: a short list stays the size of a long one's lines.
@@ -159,23 +184,25 @@ public enum ScreenLayout {
             qrBox = Rect(x: body.x, y: body.y + (body.height - side) / 2, width: side, height: side)
             info = Rect(x: body.x + side + unit * 2, y: body.y, width: body.width - side - unit * 2, height: body.height)
         }
+        let palette = Palette.of(content), scale = TextScale.of(content)
         var elements: [ScreenElement] = []
         if let payload = content.payload { elements.append(.qr(payload: payload, box: qrBox)) }
-        var items: [(String, String, Int, Color)] = []
+        var items: [(String, String, Int, Color, Int)] = [] // text, language, weight, colour, lines
         if let amount = content.amount {
-            items.append((ScreenContent.formatAmount(amount, currency: content.currency), content.languages[0], 6, Palette.ink))
+            items.append((ScreenContent.formatAmount(amount, currency: content.currency), content.languages[0], scale.amount, palette.ink, 1))
         }
-        for language in content.languages { items.append((strings.text("scan_to_pay", language), language, 2, Palette.ink)) }
+        for language in content.languages { items.append((strings.text("scan_to_pay", language), language, scale.detail, palette.ink, 2)) }
         if let seconds = content.secondsLeft {
-            items.append((strings.text("time_left", content.languages[0], time: ScreenContent.clock(seconds)), content.languages[0], 2, Palette.waiting))
+            items.append((strings.text("time_left", content.languages[0], time: ScreenContent.clock(seconds)), content.languages[0], scale.detail, palette.waiting, 2))
         }
-        if !content.wallets.isEmpty {
-            items.append((strings.text("accepted", content.languages[0]) + ": " + content.wallets.joined(separator: " · "), content.languages[0], 2, Palette.muted))
+        // In large text the wallets' list gives its room to the words the shopper needs (the header names the shop).
+        if !content.wallets.isEmpty && !content.largeText {
+            items.append((strings.text("accepted", content.languages[0]) + ": " + content.wallets.joined(separator: " · "), content.languages[0], scale.detail, palette.muted, 2))
         }
         let boxes = bands(info, weights: items.map(\.2), gap: unit / 2)
         for (item, box) in zip(items, boxes) {
             elements.append(.text(TextItem(text: item.0, language: item.1, box: box, maximumSize: box.height, color: item.3,
-                                           alignment: portrait ? .center : .leading)))
+                                           alignment: portrait ? .center : .leading, lines: item.4)))
         }
         return elements
     }
@@ -190,8 +217,8 @@ public enum ScreenLayout {
             elements.append(.fill(Rect(x: x0, y: barTop, width: x1 - x0, height: barHeight), Color(colour)))
         }
         let step = max(16, min(width, height) / 12)
-        for x in stride(from: 0, to: width, by: step) { elements.append(.fill(Rect(x: x, y: barTop + barHeight, width: 1, height: height - barTop - barHeight), Palette.ink)) }
-        for y in stride(from: barTop + barHeight, to: height, by: step) { elements.append(.fill(Rect(x: 0, y: y, width: width, height: 1), Palette.ink)) }
+        for x in stride(from: 0, to: width, by: step) { elements.append(.fill(Rect(x: x, y: barTop + barHeight, width: 1, height: height - barTop - barHeight), Palette.standard.ink)) }
+        for y in stride(from: barTop + barHeight, to: height, by: step) { elements.append(.fill(Rect(x: 0, y: y, width: width, height: 1), Palette.standard.ink)) }
         let side = min(width, height) / 4
         let corners = [(0, barTop + barHeight), (width - side, barTop + barHeight), (0, height - side), (width - side, height - side)]
         for (i, corner) in corners.enumerated() {
@@ -199,7 +226,7 @@ public enum ScreenLayout {
         }
         let label = Rect(x: side + 8, y: barTop + barHeight + 8, width: width - 2 * side - 16, height: max(12, side / 3))
         elements.append(.text(TextItem(text: "\(strings.text("test_pattern", content.languages[0])) \(width)x\(height)", language: content.languages[0],
-                                       box: label, maximumSize: label.height, color: Palette.ink, alignment: .center)))
+                                       box: label, maximumSize: label.height, color: Palette.standard.ink, alignment: .center)))
         return elements
     }
 }

@@ -3,7 +3,8 @@ public final class ScreenPainter {
     /// What was drawn where: tests check every text's ink against its box, and the terminal preview
     /// prints the texts and the QR natively.
     public struct Drawn: Sendable {
-        public var texts: [(item: TextItem, shown: String, size: Int, inked: Rect)]
+        /// `missing` counts the characters drawn as .notdef (no font had them): a screen must never have any.
+        public var texts: [(item: TextItem, shown: String, size: Int, inked: Rect, missing: Int)]
         public var codes: [(payload: String, area: Rect, moduleSize: Int)]
     }
 
@@ -29,12 +30,16 @@ public final class ScreenPainter {
             case let .fill(rect, colour):
                 canvas.fill(rect, colour)
             case let .text(item):
-                let fitted = fonts.fit(item.text, in: item.box, maximum: item.maximumSize, language: item.language)
-                let e = fitted.extent
-                let x = item.alignment == .center ? item.box.x + (item.box.width - e.width) / 2 - e.minX : item.box.x - e.minX
-                let baseline = item.box.y + (item.box.height - e.height) / 2 + e.above
-                let inked = fonts.draw(fitted.text, size: fitted.size, language: item.language, color: item.color, into: &canvas, x: x, baseline: baseline)
-                drawn.texts.append((item, fitted.text, fitted.size, inked))
+                let fitted = fonts.fit(item.text, in: item.box, maximum: item.maximumSize, language: item.language, maxLines: item.lines)
+                let lineHeight = item.box.height / fitted.lines.count
+                var inked = Rect(x: 0, y: 0, width: 0, height: 0)
+                for (n, (line, e)) in zip(fitted.lines, fitted.extents).enumerated() {
+                    let x = item.alignment == .center ? item.box.x + (item.box.width - e.width) / 2 - e.minX : item.box.x - e.minX
+                    let top = item.box.y + n * lineHeight
+                    let baseline = top + (lineHeight - e.height) / 2 + e.above
+                    inked = inked.union(fonts.draw(line, size: fitted.size, language: item.language, color: item.color, into: &canvas, x: x, baseline: baseline))
+                }
+                drawn.texts.append((item, fitted.shown, fitted.size, inked, fonts.missingGlyphs(fitted.shown, language: item.language)))
             case let .qr(payload, box):
                 let symbol: QRSymbol
                 do { symbol = try QRSymbol(payload) } catch { throw .encode(error) }

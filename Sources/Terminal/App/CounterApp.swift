@@ -121,6 +121,8 @@ final class Assembly: @unchecked Sendable {
     /// While this file exists, sales are refused: a damaged journal was set aside (JournalBlock).
     let blockNote: String
     private let stopping = StopFlag()
+    /// The languages the counter speaks (a register may name one for a sale's shopper).
+    private var languageIds: [String] = []
 
     init(_ configuration: CounterApp.Configuration, interactive: Bool, logger: Logger) async throws(StartFailure) {
         self.configuration = configuration; self.interactive = interactive; self.logger = logger
@@ -170,6 +172,7 @@ final class Assembly: @unchecked Sendable {
         let languages: Languages
         do {
             languages = try CounterAssets.languages()
+            languageIds = languages.ids
             presenter = ScreenPresenter(display: display, preview: preview, fonts: try CounterAssets.fonts(languages),
                                         strings: try CounterAssets.strings(languages), rotation: board.rotation, logger: logger)
         } catch { throw StartFailure(error.description) }
@@ -207,6 +210,7 @@ final class Assembly: @unchecked Sendable {
         var view = CounterView(merchantName: terminal.merchant.alternateName ?? terminal.merchant.merchantName,
                                acceptedWallets: terminal.acceptedWallets, currency: terminal.currency, registry: registry, languages: languages)
         view.strings = try? CounterAssets.strings(languages)
+        view.largeText = terminal.largeText
         var printer: (any Printer)?
         if devices?.printer != nil {
             do {
@@ -381,9 +385,7 @@ final class Assembly: @unchecked Sendable {
         let counter = self.counter, health = self.health, stopping = self.stopping, blockNote = self.blockNote
         let desk = receipts
         let reprint: @Sendable (String) async throws -> [ReceiptDesk.Reprint] = { id in try await desk.reprint(saleId: id) }
-        let ecr = ECRServer.application(
-            runner: runner,
-            options: .init(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
+        var options = ECRServer.Options(token: token, currency: terminal.currency, maximumAmount: terminal.maximumAmount,
                            refusal: { [weak self] in
                                if stopping.isSet { return "the terminal is stopping" }
                                // Read each time: `qrpos journal release` lets sales go on without a restart.
@@ -406,7 +408,9 @@ final class Assembly: @unchecked Sendable {
                                parts["certificate"] = .certificate(notAfter: expiry?.notAfter, daysLeft: expiry?.daysLeft)
                                return HealthReport(parts)
                            },
-                           reprint: reprint, close: closeDesk),
+                           reprint: reprint, close: closeDesk)
+        options.languages = languageIds
+        let ecr = ECRServer.application(runner: runner, options: options,
             host: terminal.ecrListen.host, port: terminal.ecrListen.port, logger: logger)
         let listen = "\(terminal.ecrListen.host):\(terminal.ecrListen.port)"
         Task { [logger] in

@@ -36,6 +36,8 @@ public struct TerminalConfig: Sendable {
     public var journalPath: String
     /// Refuse payments until the system clock is synchronised.
     public var requireClockSync: Bool
+    /// Large text in high contrast on every screen, for shoppers who need it (`[screen] large_text`).
+    public var largeText = false
     public var receipts: ReceiptSettings
     /// The counter's tones: volume and quiet hours (`[sound]`).
     public var sound: SoundSettings
@@ -166,6 +168,7 @@ public struct TerminalConfig: Sendable {
         ecrTokenFile = Self.resolve(try f.string("ecr.token_file", default: "ecr.token"), in: stateFolder)
         journalPath = Self.resolve(try f.string("terminal.journal", default: "journal.sqlite"), in: stateFolder)
         requireClockSync = try f.bool("clock.require_sync", default: true)
+        largeText = try f.bool("screen.large_text", default: false)
         receipts = ReceiptSettings()
         let kinds = try f.strings("receipt.print", default: SlipContent.Kind.allCases.map(\.rawValue))
         if let wrong = kinds.first(where: { SlipContent.Kind(rawValue: $0) == nil }) {

@@ -154,6 +154,11 @@ public actor Counter {
             state.notice = await parts.menu.reprint(id)
         case let .authorised(request, pin):
             await authorised(request, pin: pin)
+        case let .cycleLanguage(id):
+            let sale = state.open[id]
+            let shown = parts.view.languages(for: sale, chosen: state.chosenFor == id ? state.chosenLanguage : nil)
+            state.chosenLanguage = parts.view.nextLanguage(after: shown)
+            state.chosenFor = id
         case .edit, .refuse, .nothing:
             break
         }

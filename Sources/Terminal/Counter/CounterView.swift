@@ -30,6 +30,10 @@ public struct CounterState: Sendable, Equatable {
     public var menuTyped = ""
     /// Slip numbers of recent sales, for the paid screen.
     public var slipNumbers: [String: String] = [:]
+    /// The shopper's language the cashier picked with the keypad for sale `chosenFor` ("" for none: Japanese and
+    /// English only); it wins over the register's and the wallet's for that sale.
+    public var chosenLanguage: String?
+    public var chosenFor: String?
 
     public init() {}
 
@@ -78,6 +82,8 @@ public enum KeyAction: Equatable, Sendable {
     /// Read today's sales into `history` (the menu's list).
     case openHistory
     case reprint(saleID: String)
+    /// The next shopper's language on the show-code screen of `saleID`.
+    case cycleLanguage(saleID: String)
     /// A supervisor's PIN was typed for `request`: the counter checks it, then acts.
     case authorised(MenuRequest, pin: String)
     case nothing
@@ -92,6 +98,9 @@ public enum KeypadRules {
         if busy == nil, let menu = state.menu { return MenuRules.decide(key, menu, &state) }
         if busy == nil { state.notice = nil; state.noticeKey = nil } // a key press answers the last message
         switch key {
+        case .menu where busy?.state == .created || busy?.state == .pending && busy?.isOrder == true:
+            // While the code is shown, the menu key tries the next language for the shopper.
+            return .cycleLanguage(saleID: busy!.id)
         case .menu where busy == nil && state.typed.isEmpty:
             state.lastResult = nil; state.finishedAt = nil
             state.menu = .top
@@ -132,6 +141,8 @@ public struct CounterView: Sendable {
     /// For the menu's lines (a sale's state, "no sales today"); without it the lines carry the keys.
     public var strings: UIStrings?
     public var timeZone: TimeZone = .current
+    /// Every screen in large, high-contrast text (the terminal file's `[screen] large_text`).
+    public var largeText = false
 
     public init(merchantName: String, acceptedWallets: [String], currency: String, registry: WalletRegistry, languages: Languages,
                 resultHold: TimeInterval = 6) {
@@ -142,21 +153,43 @@ public struct CounterView: Sendable {
 
     /// The screen and the lights for `state` at `now`.
     public func picture(_ state: CounterState, now: Date) -> (screen: ScreenContent, lights: StatusSignal) {
-        let screen = content(state, now: now)
+        var screen = content(state, now: now)
+        screen.largeText = largeText
         return (screen, Self.signal(for: screen.name))
     }
 
-    /// The shopper's languages: Japanese and English for the cashier, and the wallet's home language once known.
-    public func languages(for wallet: String?) -> [String] {
-        let cashier = ["ja", "en"]
-        guard let language = wallet.flatMap({ registry.entry($0)?.country }).flatMap(languages.home(of:)),
-              !cashier.contains(language) else { return cashier }
-        return cashier + [language]
+    /// The languages the cashier reads, always on the screen.
+    static let cashier = ["ja", "en"]
+
+    /// The home language of a wallet: the registry's country for it, else the country the host named.
+    public func homeLanguage(wallet: String?, country: String? = nil) -> String? {
+        (wallet.flatMap { registry.entry($0)?.country } ?? country).flatMap(languages.home(of:))
+    }
+
+    /// The languages a wallet brings: its home language first, for the shopper, then Japanese and English for the cashier.
+    public func languages(forWallet wallet: String?, country: String? = nil) -> [String] { arrange(homeLanguage(wallet: wallet, country: country)) }
+
+    /// A sale's languages: the one the cashier picked on the keypad, else the register's, else the paying wallet's.
+    public func languages(for sale: Sale?, chosen: String? = nil) -> [String] {
+        arrange(chosen ?? sale?.language ?? homeLanguage(wallet: sale?.wallet, country: sale?.walletCountry))
+    }
+
+    func arrange(_ shopper: String?) -> [String] {
+        guard let shopper, !Self.cashier.contains(shopper), languages.language(shopper) != nil else { return Self.cashier }
+        return [shopper] + Self.cashier
+    }
+
+    /// The keypad's next shopper's language after the one shown: each language the counter speaks besides the
+    /// cashier's, then none ("" for Japanese and English only), then round again.
+    public func nextLanguage(after shown: [String]) -> String {
+        let choices = languages.ids.filter { !Self.cashier.contains($0) }
+        guard let current = shown.first, let index = choices.firstIndex(of: current) else { return choices.first ?? "" }
+        return index + 1 < choices.count ? choices[index + 1] : ""
     }
 
     func content(_ state: CounterState, now: Date) -> ScreenContent {
         let sale = state.current ?? state.lastResult
-        let languages = languages(for: sale?.wallet)
+        let languages = languages(for: sale, chosen: state.chosenFor == sale?.id ? state.chosenLanguage : nil)
         let wallets = acceptedWallets.compactMap { registry.entry($0)?.name(for: languages[0]) }
         func screen(_ name: ScreenName, detail: String? = nil) -> ScreenContent {
             ScreenContent(name, merchantName: merchantName, languages: languages, amount: sale?.amount, currency: sale?.currency ?? currency,
@@ -183,7 +216,7 @@ public struct CounterView: Sendable {
 
     /// What the paid screen says under the amount: the wallet that paid, and the slip's number once it has one.
     func paidLine(_ sale: Sale, _ state: CounterState) -> String? {
-        let wallet = sale.wallet.flatMap { registry.entry($0)?.name(for: languages(for: sale.wallet)[0]) }
+        let wallet = sale.wallet.flatMap { registry.entry($0)?.name(for: languages(for: sale)[0]) }
         let slip = state.slipNumbers[sale.id].map { number in
             (strings.map { $0.text("slip_number", "ja") + " " + $0.text("slip_number", "en") } ?? "No.") + " " + number
         }

@@ -16,6 +16,8 @@ public enum ECRServer {
         public var reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])?
         /// The daily close; nil where the terminal keeps no close (tests of the sale routes alone).
         public var close: CloseDesk?
+        /// The languages a register may ask a sale's screens to speak (Assets/languages.toml).
+        public var languages: [String] = []
         public init(token: String, currency: String, maximumAmount: Int, refusal: @escaping @Sendable () async -> String?,
                     health: @escaping @Sendable () async -> HealthReport, reprint: (@Sendable (String) async throws -> [ReceiptDesk.Reprint])? = nil,
                     close: CloseDesk? = nil) {
@@ -38,12 +40,14 @@ public enum ECRServer {
             do { _ = try QueryParameters(request.uri.query, allowed: []) } catch let error as QueryParameters.Invalid { return problem(.badRequest, error.description) }
             guard let body = try await collectBody(request) else { return problem(.contentTooLarge, "the body is over \(bodyLimit / 1024) KiB") }
             let sale: SaleRequest
-            do { sale = try SaleRequest(json: Data(buffer: body), currency: options.currency, maximumAmount: options.maximumAmount) } catch let error as SaleRequest.Invalid {
+            do { sale = try SaleRequest(json: Data(buffer: body), currency: options.currency, maximumAmount: options.maximumAmount,
+                                         languages: options.languages) } catch let error as SaleRequest.Invalid {
                 return problem(.badRequest, error.description)
             }
             if let why = await options.refusal() { return problem(.serviceUnavailable, why) }
             do {
-                let started = try await runner.start(amount: sale.amount, currency: sale.currency, reference: sale.reference, mode: sale.mode)
+                let started = try await runner.start(amount: sale.amount, currency: sale.currency, reference: sale.reference, mode: sale.mode,
+                                                     language: sale.language)
                 return json(.created, SaleView(started))
             } catch let error as SaleRunner.StartError {
                 if case let .busy(open) = error { return problem(.conflict, error.description, saleId: open) }
@@ -269,6 +273,8 @@ struct SaleList: Encodable {
 public struct SaleView: Codable, Sendable {
     public var id: String, status: String, amount: Int, currency: String, mode: String
     public var reference: String?, wallet: String?, customerCode: String?
+    /// The paying wallet's country as the host named it, and the shopper's language the register asked for.
+    public var walletCountry: String?, language: String?
     /// What the host or the wallet said (a decline reason, a refusal).
     public var detail: String?
     /// Why the sale ended (cashier, expired, recovery, declined, refused, offline, host, refunded); nil while open or paid.
@@ -284,6 +290,7 @@ public struct SaleView: Codable, Sendable {
     public init(_ sale: Sale) {
         id = sale.id; status = sale.state.rawValue; amount = sale.amount; currency = sale.currency; mode = sale.mode.rawValue
         reference = sale.reference; wallet = sale.wallet; customerCode = sale.maskedCode; detail = sale.detail
+        walletCountry = sale.walletCountry; language = sale.language
         endReason = sale.endReason?.rawValue; cancelOverridden = sale.cancelOverridden; lastError = sale.lastError
         refundedAmount = sale.refundedAmount; refundInFlight = sale.refundInFlight; expiresAt = sale.expiresAt; createdAt = sale.createdAt; updatedAt = sale.updatedAt
     }

@@ -7,6 +7,8 @@ public struct SaleRequest: Equatable, Sendable {
     public var currency: String
     public var reference: String?
     public var mode: SaleMode
+    /// The shopper's language for the sale's screens, when the register knows it (a language id the terminal speaks).
+    public var language: String?
 
     public struct Invalid: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -14,15 +16,15 @@ public struct SaleRequest: Equatable, Sendable {
 
     /// Parses the JSON body: amount an integer in the currency's minor unit (yen for JPY), currency ISO 4217
     /// letters and the terminal's own, reference up to 64 printable characters, mode show|scan|auto.
-    public init(json body: Data, currency expected: String, maximumAmount: Int) throws(Invalid) {
+    public init(json body: Data, currency expected: String, maximumAmount: Int, languages: [String] = []) throws(Invalid) {
         guard !body.isEmpty else { throw Invalid(description: "the body is empty: send {\"amount\": 1200, \"currency\": \"\(expected)\"}") }
         let object: [String: JSONField]
         do { object = try JSONDecoder().decode([String: JSONField].self, from: body) } catch {
             throw Invalid(description: "the body is not a JSON object")
         }
-        let known: Set = ["amount", "currency", "reference", "mode"]
+        let known: Set = ["amount", "currency", "reference", "mode", "language"]
         if let stray = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw Invalid(description: "unknown field \"\(stray.prefix(32))\" (fields: amount, currency, reference, mode)")
+            throw Invalid(description: "unknown field \"\(stray.prefix(32))\" (fields: amount, currency, reference, mode, language)")
         }
         amount = try Self.amount(object["amount"], maximum: maximumAmount)
         guard case let .string(letters)? = object["currency"] else { throw Invalid(description: "currency is missing: ISO 4217 letters such as \"\(expected)\"") }
@@ -46,6 +48,12 @@ public struct SaleRequest: Equatable, Sendable {
             mode = parsed
         } else {
             mode = .show
+        }
+        if let value = object["language"], value != .null {
+            let spoken = languages.joined(separator: ", ")
+            guard case let .string(text) = value else { throw Invalid(description: "language must be a string, one of: \(spoken)") }
+            guard languages.contains(text) else { throw Invalid(description: "language \"\(text.prefix(16))\" is not one this terminal speaks: \(spoken)") }
+            language = text
         }
     }
 

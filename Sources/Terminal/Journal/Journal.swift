@@ -124,6 +124,12 @@ public final class Journal: Sendable {
             try db.execute(sql: "UPDATE sale SET refundsMade = (SELECT COUNT(*) FROM slip WHERE slip.saleId = sale.id AND slip.kind = 'refund')")
             try Journal.createCloseTable(db)
         }
+        migrator.registerMigration("v6: the shopper's language: the paying wallet's country as the host named it, the register's choice") { db in
+            try db.alter(table: "sale") { t in
+                t.add(column: "walletCountry", .text)
+                t.add(column: "language", .text)
+            }
+        }
         return migrator
     }
 

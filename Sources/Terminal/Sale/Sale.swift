@@ -85,6 +85,11 @@ public struct Sale: Codable, Sendable, Equatable {
     public var chargeCount: Int
     /// The wallet of the shopper's code, once known.
     public var wallet: String?
+    /// The paying wallet's country as the host named it (ISO 3166 alpha-2): the shopper's language when the
+    /// registry does not know the wallet.
+    public var walletCountry: String?
+    /// The shopper's language the register asked for (a language id of Assets/languages.toml); it wins over the wallet's.
+    public var language: String?
     /// The customer code masked for the journal and the screen; the full code lives only in memory.
     public var maskedCode: String?
     public var expiresAt: Date
@@ -116,7 +121,7 @@ public struct Sale: Codable, Sendable, Equatable {
     public init(id: String, amount: Int, currency: String, reference: String? = nil, mode: SaleMode, payload: String? = nil,
                 expiresAt: Date, now: Date) {
         self.id = id; self.amount = amount; self.currency = currency; self.reference = reference; self.mode = mode
-        state = .created; self.payload = payload; chargeCount = 0; wallet = nil; maskedCode = nil; self.expiresAt = expiresAt
+        state = .created; self.payload = payload; chargeCount = 0; wallet = nil; walletCountry = nil; language = nil; maskedCode = nil; self.expiresAt = expiresAt
         undo = nil; detail = nil; lastError = nil; endReason = nil; refundedAmount = 0; refundCount = 0; refundsMade = 0; paidAt = nil; refundInFlight = 0; reach = .none; cancelInFlight = false; attempts = 0; createdAt = now; updatedAt = now
     }
 

@@ -51,7 +51,7 @@ public enum SaleEvent: Equatable, Sendable {
     /// The terminal restarted and found the sale unfinished in the journal.
     case recover
     /// The host named the wallet that pays a shown code (a partner wallet paying a JPQR, JPQR Global).
-    case walletNamed(String)
+    case walletNamed(String, country: String?)
 
     /// What kind of event it is, for the journal's audit rules (never a comparison of log words).
     public enum Kind: String, Sendable {
@@ -96,7 +96,7 @@ extension SaleEvent: CustomStringConvertible {
         case .voidRequested: "void (取消)"
         case .retryDue: "retry"
         case .recover: "recover after restart"
-        case let .walletNamed(wallet): "paid with \(wallet)"
+        case let .walletNamed(wallet, country): "paid with \(wallet)" + (country.map { " (\($0))" } ?? "")
         }
     }
 }
@@ -138,8 +138,11 @@ public enum SaleMachine {
         if s.state.isFinal && !(s.state == .paid && [.refundRequested, .voidRequested].contains(event.kind)) {
             return [] // a final sale is not reopened by a late answer or timer (paid -> refunding is the one way on)
         }
-        if case let .walletNamed(wallet) = event {
-            if s.wallet == nil { s.wallet = wallet } // a scanned code's own wallet is never overwritten
+        if case let .walletNamed(wallet, country) = event {
+            if s.wallet == nil || s.wallet == wallet { // a scanned code's own wallet is never overwritten
+                s.wallet = wallet
+                s.walletCountry = s.walletCountry ?? country
+            }
             return []
         }
         if case let .createAnswer(answer) = event { learnFromCreate(&s, answer) }

@@ -77,7 +77,7 @@ public actor SaleRunner {
 
     // MARK: starting and stopping
 
-    public func start(amount: Int, currency: String, reference: String?, mode: SaleMode) throws(StartError) -> Sale {
+    public func start(amount: Int, currency: String, reference: String?, mode: SaleMode, language: String? = nil) throws(StartError) -> Sale {
         if let busy = current { throw .busy(busy.id) }
         guard amount > 0, amount <= settings.maximumAmount else {
             throw .amount("amount \(amount) is over this terminal's limit of \(settings.maximumAmount)")
@@ -93,8 +93,9 @@ public actor SaleRunner {
             request.terminalLabel = settings.terminalLabel
             do { payload = try settings.scheme.build(request) } catch { throw .payload(error.description) }
         }
-        let sale = Sale(id: id, amount: amount, currency: currency, reference: reference, mode: mode, payload: payload,
+        var sale = Sale(id: id, amount: amount, currency: currency, reference: reference, mode: mode, payload: payload,
                         expiresAt: now.addingTimeInterval(TimeInterval(settings.codeLifetime)), now: now)
+        sale.language = language
         do { try journal.insert(sale) } catch { throw .journal("\(error)") }
         sales[id] = sale
         crash("created")
@@ -347,7 +348,9 @@ public actor SaleRunner {
 
     /// The wallet the host says paid a shown code, journalled before the answer that ends the sale.
     private func heardWallet<T: HostResource>(_ id: String, _ outcome: AcquirerOutcome<T>, about hostID: String) {
-        if case let .done(resource) = outcome, let wallet = resource.paidWallet { handle(id, .walletNamed(wallet), about: hostID) }
+        if case let .done(resource) = outcome, let wallet = resource.paidWallet {
+            handle(id, .walletNamed(wallet, country: resource.walletCountry), about: hostID)
+        }
     }
 
     static func answer<T: HostResource>(_ outcome: AcquirerOutcome<T>) -> HostAnswer {
@@ -380,6 +383,8 @@ public protocol HostResource: Sendable {
     var declineReason: String? { get }
     /// The wallet that paid, when the host names it.
     var paidWallet: String? { get }
+    /// That wallet's country, when the host names it.
+    var walletCountry: String? { get }
 }
 
 extension Order: HostResource {
@@ -391,6 +396,7 @@ extension Charge: HostResource {
 extension Refund: HostResource {
     public var declineReason: String? { nil }
     public var paidWallet: String? { nil }
+    public var walletCountry: String? { nil }
 }
 
 // MARK: read-only helpers for the ECR API

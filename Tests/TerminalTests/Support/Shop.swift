@@ -219,6 +219,15 @@ final class Shop: @unchecked Sendable {
         guard run.status == 0 else { throw Failure(description: "present failed: \(run.stderr)") }
     }
 
+    /// Waits until the simulated panel's texts (screens/latest.txt) contain `text`, for up to `limit` seconds.
+    func screenSays(_ text: String, limit: Int = 10) async throws -> Bool {
+        for _ in 0..<limit * 5 {
+            if let shown = try? String(contentsOfFile: folder + "/screens/latest.txt", encoding: .utf8), shown.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
     /// Waits until the sale reaches `status` (e.g. awaiting-code) or gives up after `limit` seconds.
     func wait(_ id: String, for status: String, limit: Int = 20) async throws -> Bool {
         for _ in 0..<(limit * 10) {
