@@ -83,6 +83,22 @@ struct BenchCommand: ParsableCommand {
             let t = time(frames) { _ = try? painter.render(content, strings: strings, width: 1280, height: 720) }
             print("  " + "redraw \(name.rawValue) 1280x720".padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", t * 1e3))
         }
+        try languages(painter, strings)
+    }
+
+    /// HarfBuzz's part: shaping one line in each language (a new string each time, so nothing comes from the
+    /// book's cache, as on a screen never drawn before), and the paid screen with the shopper's language first.
+    private func languages(_ painter: ScreenPainter, _ strings: UIStrings) throws {
+        let ids = try Assets.languages().ids
+        print("text in every language (shape: one new line at 48 px; paid: the screen with the shopper's language first):")
+        var sequence = 0
+        for language in ids {
+            let line = strings.text("scan_to_pay", language)
+            let shape = time(rounds / 4) { sequence += 1; _ = painter.fonts.shape(line + " " + String(sequence), language: language, pixels: 48) }
+            let content = ScreenContent(.paid, merchantName: "キューアールポス麺処", languages: [language, "ja", "en"], amount: 1200)
+            let paid = time(max(1, rounds / 40)) { sequence += 1; var c = content; c.amount = 1200 + sequence; _ = try? painter.render(c, strings: strings, width: 800, height: 480) }
+            print("  " + language.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "shape %7.1f µs   paid 800x480 %6.2f ms", shape * 1e6, paid * 1e3))
+        }
     }
 
     private func time(_ n: Int, _ body: () -> Void) -> Double {

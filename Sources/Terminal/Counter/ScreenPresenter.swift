@@ -14,6 +14,7 @@ public actor ScreenPresenter {
     public private(set) var shown: ScreenContent?
     /// Why the panel (not the preview) could not show the last screen, or nil when it did.
     public private(set) var lastFailure: String?
+    private var missingReported: Set<String> = []
 
     public init(display: sending any Display, preview: sending (any Display)?, fonts: sending FontBook, strings: UIStrings, rotation: Int, logger: Logger) {
         self.display = display; self.preview = preview; painter = ScreenPainter(fonts: fonts); self.strings = strings
@@ -29,7 +30,13 @@ public actor ScreenPresenter {
                 let (canvas, drawn) = try painter.render(content, strings: strings, width: panel.width, height: panel.height,
                                                          rotation: panel === display ? rotation : 0)
                 try panel.show(Frame(canvas: canvas, texts: drawn.texts.map(\.item.text), codes: drawn.codes.map(\.payload)))
-                if panel === display { lastFailure = nil }
+                if panel === display {
+                    lastFailure = nil
+                    // A character no installed font has (a shop name in a script without its Noto package): said once.
+                    for text in drawn.texts where text.missing > 0 && missingReported.count < 64 && missingReported.insert(text.item.language + text.shown).inserted {
+                        logger.warning("screen \(content.name.rawValue): \(text.missing) character(s) of a \(text.item.language) text have no font here and show as boxes; install the Noto font for their script")
+                    }
+                }
             } catch {
                 if panel === display { lastFailure = "\(error)" }
                 // A broken panel must not stop the sale: the register still gets its answer.
