@@ -32,8 +32,8 @@ extension FontBook {
     }
 
     /// How many characters of `text` no font here can draw (each would show as a .notdef box).
-    public func missingGlyphs(_ text: String, language: String) -> Int {
-        shape(text, language: language).filter(\.isMissing).count
+    public func missingGlyphs(_ text: String, language: String, size: Int? = nil) -> Int {
+        shape(text, language: language, pixels: size).filter(\.isMissing).count
     }
 
     /// Draws `text` with its pen starting at x on the baseline y; returns the pixels actually inked.
@@ -80,14 +80,18 @@ extension FontBook {
         return FittedText(lines: lines.map { $0.lines[0] }, size: size, extents: lines.map { $0.extents[0] })
     }
 
-    /// The text in two lines at the break opportunity that makes the longer line shortest.
+    /// The text in two lines at the break opportunity that makes the longer line shortest. The line is shaped once
+    /// and each candidate's widths read from its glyphs' advances: a first draw stays fast on a slow board.
     func split(_ text: String, language: String) -> (String, String)? {
         let scalars = Array(text.unicodeScalars)
-        var best: (String, String, Int)?
+        let glyphs = shape(text, language: language, pixels: 32)
+        let total = glyphs.reduce(Int32(0)) { $0 + $1.xAdvance }
+        var best: (String, String, Int32)?
         for offset in LineBreaks.opportunities(in: text, language: language) {
             let first = String(scalars: scalars[..<offset]).trimmingTrailingSpaces, second = String(scalars: scalars[offset...]).trimmingLeadingSpaces
             guard !first.isEmpty, !second.isEmpty else { continue }
-            let longer = max(measure(first, size: 32, language: language).width, measure(second, size: 32, language: language).width)
+            let before = glyphs.filter { $0.cluster < offset }.reduce(Int32(0)) { $0 + $1.xAdvance }
+            let longer = max(before, total - before)
             if best.map({ longer < $0.2 }) ?? true { best = (first, second, longer) }
         }
         return best.map { ($0.0, $0.1) }
@@ -105,12 +109,19 @@ extension FontBook {
         }
         let whole = measure(text, size: size, language: language)
         if fits(whole) { return FittedText(lines: [text], size: size, extents: [whole]) }
-        let scalars = Array(text.unicodeScalars)
-        for cut in LineBreaks.graphemeBoundaries(text).reversed() {
-            let candidate = String(scalars: scalars[..<cut]).trimmingTrailingSpaces + "…"
-            let extent = measure(candidate, size: size, language: language)
-            if fits(extent) { return FittedText(lines: [candidate], size: size, extents: [extent]) }
+        // The longest cut that fits, found by halving: a hostile 300-character name costs a few measurements, not 300.
+        let scalars = Array(text.unicodeScalars), cuts = LineBreaks.graphemeBoundaries(text)
+        func candidate(_ cut: Int) -> (String, TextExtent) {
+            let shown = String(scalars: scalars[..<cut]).trimmingTrailingSpaces + "…"
+            return (shown, measure(shown, size: size, language: language))
         }
+        var low = 0, high = cuts.count - 1, found: (String, TextExtent)?
+        while low <= high {
+            let middle = (low + high) / 2
+            let tried = candidate(cuts[middle])
+            if fits(tried.1) { found = tried; low = middle + 1 } else { high = middle - 1 }
+        }
+        if let (shown, extent) = found { return FittedText(lines: [shown], size: size, extents: [extent]) }
         return FittedText(lines: [""], size: size, extents: [TextExtent(minX: 0, maxX: 0, above: 0, below: 0)])
     }
 }

@@ -99,4 +99,31 @@ import Testing
         await desk.saleChanged(Self.sale(.paid))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/receipts").count == files.count)
     }
+
+    /// A Cambodian's customer copy says its labels in Japanese and Khmer ("合計 សរុប"); the shop's copy stays in
+    /// Japanese and English.
+    @Test func theCustomerCopySpeaksTheShoppersLanguage() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let journal = try Journal(path: folder + "/journal.sqlite")
+        let merchant = PaymentRequest(merchantName: "QRPOS DEMO NOODLES", merchantCity: "OSAKA")
+        let printer = try SimulatedPrinter(folder: folder + "/receipts", paper: .mm58)
+        var settings = TerminalConfig.ReceiptSettings()
+        settings.merchantCopy = true
+        let desk = ReceiptDesk(printer: printer, fonts: try FontBook(languages: Self.languages), strings: Self.strings, journal: journal,
+                               shop: .init(terminalID: "SIM-0001", merchant: merchant, settings: settings, registry: Self.registry,
+                                           languages: Self.languages),
+                               logger: Logger(label: "receipts"))
+        var sale = Self.sale(.paid)
+        sale.wallet = "khqr"
+        await desk.saleChanged(sale)
+        let slip = try #require(try journal.slips(of: sale.id).first)
+        #expect(slip.content.languages == ["ja", "km"])
+        var english = Self.sale(.paid)
+        english.id = "S2"
+        await desk.saleChanged(english)
+        #expect(try journal.slips(of: "S2").first?.content.languages == ["ja", "en"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/receipts")
+        #expect(files.filter { $0.hasSuffix("-merchant.png") }.count == 2 && files.filter { $0.hasSuffix("-customer.png") }.count == 2, "\(files)")
+    }
 }

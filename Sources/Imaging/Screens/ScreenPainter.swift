@@ -39,7 +39,9 @@ public final class ScreenPainter {
                     let baseline = top + (lineHeight - e.height) / 2 + e.above
                     inked = inked.union(fonts.draw(line, size: fitted.size, language: item.language, color: item.color, into: &canvas, x: x, baseline: baseline))
                 }
-                drawn.texts.append((item, fitted.shown, fitted.size, inked, fonts.missingGlyphs(fitted.shown, language: item.language)))
+                // The lines as drawn (their shaping is cached): .notdef is glyph 0 at any size.
+                let missing = fitted.lines.reduce(0) { $0 + fonts.missingGlyphs($1, language: item.language, size: fitted.size) }
+                drawn.texts.append((item, fitted.shown, fitted.size, inked, missing))
             case let .qr(payload, box):
                 let symbol: QRSymbol
                 do { symbol = try QRSymbol(payload) } catch { throw .encode(error) }

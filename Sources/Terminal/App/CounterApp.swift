@@ -225,7 +225,8 @@ final class Assembly: @unchecked Sendable {
         }
         do {
             receipts = ReceiptDesk(printer: printer, fonts: try CounterAssets.fonts(languages), strings: try CounterAssets.strings(languages), journal: journal,
-                                   shop: .init(terminalID: terminal.terminalID, merchant: terminal.merchant, settings: terminal.receipts, registry: registry),
+                                   shop: .init(terminalID: terminal.terminalID, merchant: terminal.merchant, settings: terminal.receipts, registry: registry,
+                                                languages: languages),
                                    logger: logger)
         } catch { throw StartFailure(error.description) }
         self.journal = journal

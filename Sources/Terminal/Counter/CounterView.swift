@@ -161,21 +161,18 @@ public struct CounterView: Sendable {
     /// The languages the cashier reads, always on the screen.
     static let cashier = ["ja", "en"]
 
-    /// The home language of a wallet: the registry's country for it, else the country the host named.
-    public func homeLanguage(wallet: String?, country: String? = nil) -> String? {
-        (wallet.flatMap { registry.entry($0)?.country } ?? country).flatMap(languages.home(of:))
+    /// The languages a wallet brings: its home language first, for the shopper, then Japanese and English for the cashier.
+    public func languages(forWallet wallet: String?, country: String? = nil) -> [String] {
+        arrange(ShopperLanguage.home(wallet: wallet, country: country, registry: registry, languages: languages))
     }
 
-    /// The languages a wallet brings: its home language first, for the shopper, then Japanese and English for the cashier.
-    public func languages(forWallet wallet: String?, country: String? = nil) -> [String] { arrange(homeLanguage(wallet: wallet, country: country)) }
-
-    /// A sale's languages: the one the cashier picked on the keypad, else the register's, else the paying wallet's.
+    /// A sale's languages (ShopperLanguage's rule), the shopper's first.
     public func languages(for sale: Sale?, chosen: String? = nil) -> [String] {
-        arrange(chosen ?? sale?.language ?? homeLanguage(wallet: sale?.wallet, country: sale?.walletCountry))
+        arrange(ShopperLanguage.of(sale, chosen: chosen, registry: registry, languages: languages))
     }
 
     func arrange(_ shopper: String?) -> [String] {
-        guard let shopper, !Self.cashier.contains(shopper), languages.language(shopper) != nil else { return Self.cashier }
+        guard let shopper, !Self.cashier.contains(shopper) else { return Self.cashier }
         return [shopper] + Self.cashier
     }
 

@@ -16,9 +16,12 @@ public actor ReceiptDesk {
         public var settings: TerminalConfig.ReceiptSettings
         public var registry: WalletRegistry
         public var timeZone: TimeZone
+        /// The languages the counter speaks: the customer copy's labels are in Japanese and the shopper's language.
+        public var languages: Languages?
         public init(terminalID: String, merchant: PaymentRequest, settings: TerminalConfig.ReceiptSettings, registry: WalletRegistry,
-                    timeZone: TimeZone = .current) {
+                    timeZone: TimeZone = .current, languages: Languages? = nil) {
             self.terminalID = terminalID; self.merchant = merchant; self.settings = settings; self.registry = registry; self.timeZone = timeZone
+            self.languages = languages
         }
     }
 
@@ -138,6 +141,7 @@ public actor ReceiptDesk {
             var slip = record.content
             slip.copy = copy
             slip.reprint = reprint
+            if copy == .merchant { slip.languages = ["ja", "en"] } // the shop's copy is read by the shop
             do {
                 let (image, _) = try painter.renderSlip(slip, strings: strings, width: printer.dots)
                 try printer.print(image, named: "\(record.businessDay)-\(slip.slipNumberText)-\(record.kind.rawValue)-\(copy.rawValue)\(reprint ? "-reprint" : "")")
@@ -174,7 +178,14 @@ public actor ReceiptDesk {
                            merchantNameOther: merchant.alternateName == nil ? nil : merchant.merchantName, merchantCity: merchant.merchantCity,
                            time: formatter.string(from: when), terminalID: shop.terminalID, slipNumber: number, saleID: sale.id,
                            wallet: sale.wallet.flatMap { shop.registry.entry($0)?.name(for: "ja") ?? $0 }, maskedCode: sale.maskedCode,
-                           amount: due.amount, currency: sale.currency, hostReference: sale.hostID)
+                           amount: due.amount, currency: sale.currency, hostReference: sale.hostID,
+                           languages: ["ja", customerLanguage(sale)])
+    }
+
+    /// The second language of the customer copy: the shopper's (a visitor reads "合計 សរុប"), else English.
+    func customerLanguage(_ sale: Sale) -> String {
+        let shopper = shop.languages.flatMap { ShopperLanguage.of(sale, registry: shop.registry, languages: $0) }
+        return shopper.map { $0 == "ja" ? "en" : $0 } ?? "en"
     }
 }
 
