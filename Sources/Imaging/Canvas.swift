@@ -92,20 +92,29 @@ public struct Canvas: Sendable {
     /// Blends an 8-bit coverage mask (a glyph) in `color` with its top-left at (x, y); returns the inked area.
     @discardableResult
     mutating func blend(mask: UnsafeBufferPointer<UInt8>, maskWidth: Int, maskHeight: Int, pitch: Int, at x: Int, y: Int, color: Color) -> Rect {
-        var inked = Rect(x: 0, y: 0, width: 0, height: 0)
-        for row in 0..<maskHeight {
-            let py = y + row
-            guard py >= 0, py < height else { continue }
-            for column in 0..<maskWidth {
-                let alpha = UInt32(mask[row * pitch + column])
-                let px = x + column
-                guard alpha > 0, px >= 0, px < width else { continue }
-                let index = py * width + px
-                pixels[index] = alpha == 255 ? color.value : Color(pixels[index]).blend(color, alpha: alpha).value
-                inked = inked.union(Rect(x: px, y: py, width: 1, height: 1))
+        // The inked bounds as plain integers, and the pixels through one pointer: this loop runs for every pixel
+        // of every glyph, on slow boards too.
+        var minX = Int.max, minY = Int.max, maxX = Int.min, maxY = Int.min
+        let width = self.width, height = self.height
+        pixels.withUnsafeMutableBufferPointer { out in
+            for row in 0..<maskHeight {
+                let py = y + row
+                guard py >= 0, py < height else { continue }
+                for column in 0..<maskWidth {
+                    let alpha = UInt32(mask[row * pitch + column])
+                    let px = x + column
+                    guard alpha > 0, px >= 0, px < width else { continue }
+                    let index = py * width + px
+                    out[index] = alpha == 255 ? color.value : Color(out[index]).blend(color, alpha: alpha).value
+                    if px < minX { minX = px }
+                    if px > maxX { maxX = px }
+                    if py < minY { minY = py }
+                    if py > maxY { maxY = py }
+                }
             }
         }
-        return inked
+        guard minX <= maxX else { return Rect(x: 0, y: 0, width: 0, height: 0) }
+        return Rect(x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1)
     }
 
     /// The frame turned for a panel mounted on its side (degrees clockwise: 0, 90, 180, 270).
