@@ -31,6 +31,8 @@ let package = Package(
         // Metrics for a fleet: the Prometheus text format on a separate listen address, off by default.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // FileDescriptor and Errno under Platform's SystemCall: every open, read, write, poll and ioctl, EINTR once.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         systemLibrary("CQRencode", pkgConfig: "libqrencode", apt: "libqrencode-dev"),
@@ -61,8 +63,8 @@ let package = Package(
 
         // Where the programs find Assets/ and Board/ at run time, and the wallet registry found there.
         .target(name: "Installation", dependencies: ["PaymentCodes"]),
-        // The few system rules every program shares: owner-only files, stop signals.
-        .target(name: "Platform", dependencies: ["CSystemd"]),
+        // The few system rules every program shares: owner-only files, stop signals, the system calls (SystemCall).
+        .target(name: "Platform", dependencies: ["CSystemd", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
         // Pure Swift, no I/O: everything about the codes themselves.
         .target(name: "PaymentCodes", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Pixels: QR rasterising, PNG files, reading codes out of images.
@@ -70,7 +72,8 @@ let package = Package(
                                                .product(name: "TOMLKit", package: "TOMLKit")]),
         // One protocol per device kind, one file per backend (DRM, fbdev, PNG, terminal, …).
         .target(name: "Devices", dependencies: ["Imaging", "Platform", "CDRM", "CLinux", "CV4L2", "CGPIOD", "CALSA", "CZbar", "CJPEG", "CMagickWand", "PaymentCodes",
-                                               .product(name: "TOMLKit", package: "TOMLKit")]),
+                                               .product(name: "TOMLKit", package: "TOMLKit"),
+                                               .product(name: "SystemPackage", package: "swift-system")]),
         // Test and simulation fixtures, not firmware: shoppers' codes drawn as their wallets show them (QR, Code 128
         // through libzint), for `qrpos present`, the scanner corpus and the benches.
         .target(name: "ShopperCodes", dependencies: ["Imaging", "CZint"]),
@@ -135,10 +138,12 @@ let package = Package(
         .testTarget(name: "PaymentCodesTests", dependencies: ["PaymentCodes"], exclude: ["Vectors"]),
         // Golden/ and Recorded/ are read by path from the tests, like Vectors/.
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PaymentCodes"], exclude: ["Golden"]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging"], exclude: ["Recorded"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Imaging", "CLinux"], exclude: ["Recorded"]), // CLinux: a pty for usblp
         // Camera, scanner and lights: a generated corpus of every wallet's codes, checked against zbarimg.
         .testTarget(name: "ScannerTests", dependencies: ["Devices", "Imaging", "PaymentCodes", "ShopperCodes", "CZint"]),
         .testTarget(name: "qrposTests", dependencies: ["PaymentCodes"]),
+        // SystemCall against pipes and signals: EINTR retried once, short writes, poll's time left, typed ioctls.
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "CLinux", .product(name: "SystemPackage", package: "swift-system")]),
         // The sale machine as values, and `qrpos run` end to end against `acquirer-sim` (both run as processes).
         .testTarget(name: "TerminalTests", dependencies: [
             "Terminal", "Acquirer",

@@ -1,4 +1,5 @@
 import Imaging
+import Platform
 
 /// A finished frame for a panel: the pixels (physical size, already rotated) and what they say,
 /// so a text-only preview can print the words and the QR exactly.
@@ -31,6 +32,11 @@ public struct DeviceError: Error, CustomStringConvertible, Sendable {
 
     public init(device: String, call: String, errno: Int32 = 0, hint: String = "") {
         self.device = device; self.call = call; self.errno = errno; self.hint = hint
+    }
+
+    /// A failed system call on `device`, said as every device error is.
+    public init(device: String, _ failure: SystemCallError, hint: String = "") {
+        self.init(device: device, call: failure.call, errno: failure.errno.rawValue, hint: hint)
     }
 
     public var description: String {

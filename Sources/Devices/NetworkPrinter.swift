@@ -1,5 +1,7 @@
 import Foundation
 import Imaging
+import Platform
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,23 +25,23 @@ public final class NetworkPrinter: Printer {
 
     public func print(_ slip: MonoImage, named name: String) throws(DeviceError) {
         let fd = try connect()
-        defer { Glibc.close(fd) }
+        defer { SystemCall.close(fd) }
         try PrinterIO.writeAll(fd, ESCPOS.job(slip), device: description)
         // Half-close, then wait for the printer to close: the bytes are in the printer, not only in our buffer.
-        shutdown(fd, Int32(SHUT_WR))
-        _ = try? PrinterIO.readStatusByte(fd, timeout: 2000, device: description)
+        _ = try? SystemCall.check("shutdown") { shutdown(fd.rawValue, Int32(SHUT_WR)) }
+        _ = try? PrinterIO.readStatusByte(fd, timeout: .seconds(2), device: description)
     }
 
     public func status() throws(DeviceError) -> PrinterStatus? {
         let fd = try connect()
-        defer { Glibc.close(fd) }
+        defer { SystemCall.close(fd) }
         return try PrinterIO.askStatus(fd, device: description)
     }
 
     public func close() {}
 
     /// TCP connect with a 3 s limit (a printer switched off must not hold the counter).
-    private func connect() throws(DeviceError) -> Int32 {
+    private func connect() throws(DeviceError) -> FileDescriptor {
         var hints = addrinfo(ai_flags: 0, ai_family: AF_UNSPEC, ai_socktype: Int32(SOCK_STREAM.rawValue), ai_protocol: 0,
                              ai_addrlen: 0, ai_addr: nil, ai_canonname: nil, ai_next: nil)
         var found: UnsafeMutablePointer<addrinfo>?
@@ -47,23 +49,39 @@ public final class NetworkPrinter: Printer {
             throw DeviceError(device: description, call: "resolve", hint: "cannot find \(host) on the network")
         }
         defer { freeaddrinfo(found) }
-        let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw DeviceError(device: description, call: "socket", errno: errno) }
-        if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
-            guard errno == EINPROGRESS else { let code = errno; Glibc.close(fd); throw DeviceError(device: description, call: "connect", errno: code) }
-            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            var ready: Int32
-            repeat { ready = poll(&poller, 1, 3000) } while ready < 0 && errno == EINTR
+        let fd: FileDescriptor
+        do {
+            fd = FileDescriptor(rawValue: try SystemCall.check("socket") {
+                socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            })
+        } catch { throw DeviceError(device: description, error) }
+        do {
+            // Not repeated when interrupted: the connection goes on being made, and the wait below sees it.
+            try SystemCall.check("connect", retryOnInterrupt: false) { Glibc.connect(fd.rawValue, info.pointee.ai_addr, info.pointee.ai_addrlen) }
+        } catch where error.errno == .nowInProgress {
+            let offTheNetwork = "is the printer on and on the network?"
+            let ready: SystemCall.Events?
+            do { ready = try SystemCall.poll(fd, for: .writable, timeout: .seconds(3)) } catch {
+                SystemCall.close(fd)
+                throw DeviceError(device: description, call: "connect", errno: error.errno.rawValue, hint: offTheNetwork)
+            }
+            guard ready != nil else {
+                SystemCall.close(fd)
+                throw DeviceError(device: description, call: "connect", errno: ETIMEDOUT, hint: offTheNetwork)
+            }
             var problem: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length)
-            if ready <= 0 || problem != 0 {
-                Glibc.close(fd)
-                throw DeviceError(device: description, call: "connect", errno: ready == 0 ? ETIMEDOUT : problem, hint: "is the printer on and on the network?")
+            _ = try? SystemCall.check("getsockopt SO_ERROR") { getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &problem, &length) }
+            if problem != 0 {
+                SystemCall.close(fd)
+                throw DeviceError(device: description, call: "connect", errno: problem, hint: offTheNetwork)
             }
+        } catch {
+            SystemCall.close(fd)
+            throw DeviceError(device: description, error)
         }
         // Blocking again for the writes: a full printer buffer makes us wait, as it should.
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        _ = try? SystemCall.check("fcntl F_SETFL") { fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) & ~O_NONBLOCK) }
         return fd
     }
 }

@@ -1,8 +1,7 @@
 import Foundation
 import Imaging
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
+import SystemPackage
 
 /// An ESC/POS printer on USB through the kernel's usblp driver (/dev/usb/lp0): bytes written to the device, the
 /// real-time status read back from it (usblp is bidirectional when the printer is).
@@ -21,60 +20,51 @@ public final class USBLinePrinter: Printer {
     }
 
     public func print(_ slip: MonoImage, named name: String) throws(DeviceError) {
-        let fd = try PrinterIO.open(device, flags: O_RDWR)
-        defer { Glibc.close(fd) }
+        let fd = try PrinterIO.open(device)
+        defer { SystemCall.close(fd) }
         try PrinterIO.writeAll(fd, ESCPOS.job(slip), device: device)
     }
 
     public func status() throws(DeviceError) -> PrinterStatus? {
-        let fd = try PrinterIO.open(device, flags: O_RDWR)
-        defer { Glibc.close(fd) }
+        let fd = try PrinterIO.open(device)
+        defer { SystemCall.close(fd) }
         return try PrinterIO.askStatus(fd, device: device)
     }
 
     public func close() {}
 }
 
-/// The few calls the ESC/POS backends make, with EINTR and short writes handled once.
+/// The few calls the ESC/POS backends make, each through SystemCall, with the hints a technician acts on.
 enum PrinterIO {
-    static func open(_ path: String, flags: Int32) throws(DeviceError) -> Int32 {
-        while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC)
-            if fd >= 0 { return fd }
-            if errno != EINTR { throw DeviceError(device: path, call: "open", errno: errno, hint: errno == EACCES ? "add the qrpos user to the lp group" : "") }
+    static func open(_ path: String) throws(DeviceError) -> FileDescriptor {
+        do { return try SystemCall.open(path, .readWrite) } catch {
+            throw DeviceError(device: path, error, hint: error.errno == .permissionDenied ? "add the qrpos user to the lp group" : "")
         }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], device: String) throws(DeviceError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw DeviceError(device: device, call: "write", errno: errno, hint: "the printer stopped taking data (paper, cover, cable?)")
+    static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8], device: String) throws(DeviceError) {
+        do { try SystemCall.writeAll(fd, bytes) } catch {
+            throw DeviceError(device: device, error, hint: "the printer stopped taking data (paper, cover, cable?)")
+        }
+    }
+
+    /// One status byte, or nil when none came within `timeout`.
+    static func readStatusByte(_ fd: FileDescriptor, timeout: Duration, device: String) throws(DeviceError) -> UInt8? {
+        do {
+            while true {
+                guard try SystemCall.poll(fd, for: .readable, timeout: timeout) != nil else { return nil }
+                var byte: UInt8 = 0
+                guard try SystemCall.readValue(fd, into: &byte) else { return nil }
+                // Skip anything that is not a status byte (an automatic status a printer sent earlier, say).
+                if ESCPOS.isStatusByte(byte) { return byte }
             }
-            offset += written
-        }
-    }
-
-    /// One status byte, or nil when none came within `timeout` milliseconds.
-    static func readStatusByte(_ fd: Int32, timeout: Int32, device: String) throws(DeviceError) -> UInt8? {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&poller, 1, timeout)
-            if ready < 0 { if errno == EINTR { continue }; throw DeviceError(device: device, call: "poll", errno: errno) }
-            if ready == 0 { return nil }
-            var byte: UInt8 = 0
-            let count = Glibc.read(fd, &byte, 1)
-            if count < 0 { if errno == EINTR { continue }; throw DeviceError(device: device, call: "read", errno: errno) }
-            if count == 0 { return nil }
-            // Skip anything that is not a status byte (an automatic status a printer sent earlier, say).
-            if ESCPOS.isStatusByte(byte) { return byte }
+        } catch {
+            throw DeviceError(device: device, error)
         }
     }
 
     /// DLE EOT 1, 2 and 4 in turn; nil when the printer does not answer (a one-way printer).
-    static func askStatus(_ fd: Int32, device: String, timeout: Int32 = 500) throws(DeviceError) -> PrinterStatus? {
+    static func askStatus(_ fd: FileDescriptor, device: String, timeout: Duration = .milliseconds(500)) throws(DeviceError) -> PrinterStatus? {
         var answers: [UInt8] = []
         for (request, _) in ESCPOS.statusRequests {
             try writeAll(fd, request, device: device)

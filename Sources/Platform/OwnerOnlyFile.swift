@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +12,7 @@ public struct FileProblem: Error, CustomStringConvertible, Sendable {
     public init(path: String, call: String, errno code: Int32) {
         self.path = path; self.call = call; reason = String(cString: strerror(code))
     }
+    public init(path: String, _ failure: SystemCallError) { self.init(path: path, call: failure.call, errno: failure.errno.rawValue) }
     public var description: String { "cannot \(call) \(path): \(reason)" }
 }
 
@@ -20,18 +22,12 @@ public struct FileProblem: Error, CustomStringConvertible, Sendable {
 public enum OwnerOnlyFile {
     /// Writes `contents` to `path` (created or replaced in place) with `mode` (0600 unless said otherwise).
     public static func write(_ path: String, _ contents: Data, mode: mode_t = 0o600) throws(FileProblem) {
-        let fd = try open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
-        defer { close(fd) }
-        var offset = 0
-        while offset < contents.count {
-            let written = contents.withUnsafeBytes { bytes in Glibc.write(fd, bytes.baseAddress! + offset, contents.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileProblem(path: path, call: "write", errno: errno)
-            }
-            offset += written
-        }
-        guard fsync(fd) == 0 else { throw FileProblem(path: path, call: "fsync", errno: errno) }
+        let fd = try open(path, options: [.create, .truncate], mode: mode)
+        defer { SystemCall.close(fd) }
+        do {
+            try SystemCall.writeAll(fd, contents)
+            try SystemCall.check("fsync") { fsync(fd.rawValue) }
+        } catch { throw FileProblem(path: path, error) }
     }
 
     /// Makes sure `path` exists with `mode` before a library (SQLite) opens it; an existing file keeps its
@@ -43,20 +39,19 @@ public enum OwnerOnlyFile {
                 throw FileProblem(path: folder, call: "create the folder", errno: EACCES)
             }
         }
-        let fd = try open(path, flags: O_WRONLY | O_CREAT, mode: mode)
-        defer { close(fd) }
-        guard fchmod(fd, mode) == 0 else { throw FileProblem(path: path, call: "set the mode of", errno: errno) }
+        SystemCall.close(try open(path, options: .create, mode: mode))
     }
 
-    private static func open(_ path: String, flags: Int32, mode: mode_t) throws(FileProblem) -> Int32 {
-        while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-            if fd >= 0 {
-                // An existing file keeps the mode it had: give it ours before anything is written into it.
-                guard fchmod(fd, mode) == 0 else { let code = errno; close(fd); throw FileProblem(path: path, call: "set the mode of", errno: code) }
-                return fd
-            }
-            if errno != EINTR { throw FileProblem(path: path, call: "open", errno: errno) }
+    private static func open(_ path: String, options: FileDescriptor.OpenOptions, mode: mode_t) throws(FileProblem) -> FileDescriptor {
+        let fd: FileDescriptor
+        do { fd = try SystemCall.open(path, .writeOnly, options: options, permissions: FilePermissions(rawValue: mode)) } catch {
+            throw FileProblem(path: path, error)
         }
+        // An existing file keeps the mode it had: give it ours before anything is written into it.
+        do { try SystemCall.check("set the mode of") { fchmod(fd.rawValue, mode) } } catch {
+            SystemCall.close(fd)
+            throw FileProblem(path: path, error)
+        }
+        return fd
     }
 }

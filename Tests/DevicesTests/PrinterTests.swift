@@ -1,3 +1,4 @@
+import CLinux
 import Devices
 import Foundation
 import Imaging
@@ -152,6 +153,73 @@ import Glibc
         #expect(status.paperOut && !status.online && status.problem == "the printer is out of paper")
         fake.statusBytes = [1: 0x12, 2: 0x12, 4: 0x12 | 0x0C]
         #expect(try printer.status()?.warning == "the paper roll is nearly finished")
+    }
+
+    /// usblp played by a pseudo-terminal in raw mode: the test holds the printer's end, reads the job and, when
+    /// told to, answers each DLE EOT request with a status byte, as a two-way printer does.
+    final class FakeUSBPrinter: @unchecked Sendable {
+        let device: String
+        private let printerEnd: Int32, held: Int32
+        private let lock = NSLock()
+        private var _received: [UInt8] = []
+        private var _answering = false
+        var received: [UInt8] { lock.withLock { _received } }
+        var answering: Bool {
+            get { lock.withLock { _answering } }
+            set { lock.withLock { _answering = newValue } }
+        }
+
+        init() throws {
+            printerEnd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+            // unlockpt and ptsname as their ioctls (asm-generic/ioctls.h): Swift's Glibc does not show the functions.
+            var unlock: Int32 = 0, number: UInt32 = 0
+            guard printerEnd >= 0, qrpos_ioctl(printerEnd, 0x4004_5431 /* TIOCSPTLCK */, &unlock) == 0,
+                  qrpos_ioctl(printerEnd, 0x8004_5430 /* TIOCGPTN */, &number) == 0 else { throw DecodeError(text: "no pty") }
+            device = "/dev/pts/\(number)"
+            // Held open so the raw mode stays between the printer's opens; no line discipline touches the bytes.
+            held = open(device, O_RDWR | O_NOCTTY)
+            var settings = termios()
+            guard held >= 0, tcgetattr(held, &settings) == 0 else { throw DecodeError(text: "cannot open \(device)") }
+            cfmakeraw(&settings)
+            tcsetattr(held, TCSANOW, &settings)
+            Thread.detachNewThread { [self] in self.serve() }
+        }
+
+        private func serve() {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(printerEnd, &buffer, buffer.count)
+                guard count > 0 else { return }
+                let chunk = Array(buffer[0..<count])
+                let answer = lock.withLock { () -> Bool in _received += chunk; return _answering }
+                // A status request comes alone (the job waits for its answer); 0x12 is "all well" for each of them.
+                if answer, chunk.count == 3, chunk[0] == 0x10, chunk[1] == 0x04 {
+                    var byte: UInt8 = 0x12
+                    _ = write(printerEnd, &byte, 1)
+                }
+            }
+        }
+
+        deinit { close(held); close(printerEnd) }
+    }
+
+    @Test func aUSBPrinterGetsEveryByteAndAnswersItsStatus() throws {
+        let fake = try FakeUSBPrinter()
+        let printer = try PrinterChoice.open(.usb, target: fake.device, paper: .mm58)
+        // A one-way printer never answers: no status after the wait, not an error.
+        let start = ContinuousClock.now
+        #expect(try printer.status() == nil)
+        #expect(ContinuousClock.now - start >= .milliseconds(450))
+        fake.answering = true
+        #expect(try printer.status() == PrinterStatus())
+        // A slip is far more than the pty takes at once: written in pieces, every byte arrives in order.
+        let (image, _) = try Self.painter.renderSlip(Self.slip, strings: Self.strings, width: printer.dots)
+        let job = ESCPOS.job(image)
+        let before = fake.received.count
+        try printer.print(image, named: "0007")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while fake.received.count < before + job.count, ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(Array(fake.received.dropFirst(before)) == job)
     }
 
     @Test func aPrinterThatIsOffTheNetworkIsNamed() throws {
