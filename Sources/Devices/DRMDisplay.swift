@@ -1,6 +1,8 @@
 import CDRM
 import Foundation
 import Imaging
+import Platform
+import SystemPackage
 
 /// The counter screen through DRM/KMS (legacy API), double-buffered with page flips.
 /// Call sequence after dvdhrm's drm-howto: pick the card, pick connector/mode/CRTC, save the CRTC,
@@ -15,7 +17,9 @@ public final class DRMDisplay: Display {
     public let height: Int
     public let device: String
     public let plan: DRMPlan
-    private var fd: Int32
+    private let card: FileDescriptor
+    /// libdrm's calls take the bare descriptor.
+    private var fd: Int32 { card.rawValue }
     private var mode: drmModeModeInfo
     private var savedCRTC: UnsafeMutablePointer<drmModeCrtc>?
     private var buffers: [Buffer] = []
@@ -29,7 +33,7 @@ public final class DRMDisplay: Display {
     /// buffers and a connected display (card numbers change between boots on a Pi).
     public init(device: String? = nil, mode wanted: String? = nil) throws(DeviceError) {
         let found = try Self.findCard(device: device, mode: wanted)
-        fd = found.fd; self.device = found.path; plan = found.plan; mode = found.mode
+        card = found.card; self.device = found.path; plan = found.plan; mode = found.mode
         width = plan.mode.width; height = plan.mode.height
         // Saved so close() can give the console (or whatever ran before) its picture back.
         savedCRTC = drmModeGetCrtc(fd, plan.crtcID)
@@ -41,24 +45,26 @@ public final class DRMDisplay: Display {
         }
     }
 
-    private static func findCard(device: String?, mode wanted: String?) throws(DeviceError) -> (fd: Int32, path: String, plan: DRMPlan, mode: drmModeModeInfo) {
+    private static func findCard(device: String?, mode wanted: String?) throws(DeviceError) -> (card: FileDescriptor, path: String, plan: DRMPlan, mode: drmModeModeInfo) {
         let candidates = device.map { [$0] } ?? (0..<16).map { "/dev/dri/card\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
         guard !candidates.isEmpty else {
             throw DeviceError(device: "/dev/dri", call: "open", errno: ENOENT, hint: "no DRM card: is the display driver loaded (vc4, bochs, …)?")
         }
         var reasons: [String] = []
         for path in candidates {
-            let fd = open(path, O_RDWR | O_CLOEXEC)
-            guard fd >= 0 else { reasons.append("\(path): \(String(cString: strerror(errno)))"); continue }
+            let card: FileDescriptor
+            do { card = try SystemCall.open(path, .readWrite) } catch {
+                reasons.append("\(path): \(String(cString: strerror(error.errno.rawValue)))"); continue
+            }
             do {
-                let plan = try DRMPlan.choose(try describe(fd: fd, path: path), mode: wanted)
-                return (fd, path, plan, try modeInfo(fd: fd, connector: plan.connectorID, index: plan.modeIndex, path: path))
+                let plan = try DRMPlan.choose(try describe(fd: card.rawValue, path: path), mode: wanted)
+                return (card, path, plan, try modeInfo(fd: card.rawValue, connector: plan.connectorID, index: plan.modeIndex, path: path))
             } catch let error as DRMPlan.Failure {
                 reasons.append("\(path): \(error)")
             } catch {
                 reasons.append("\(error)")
             }
-            Glibc.close(fd)
+            SystemCall.close(card)
         }
         throw DeviceError(device: device ?? "/dev/dri", call: "choose card", hint: reasons.joined(separator: "; "))
     }
@@ -105,9 +111,7 @@ public final class DRMDisplay: Display {
 
     private func createBuffer() throws(DeviceError) -> Buffer {
         var create = drm_mode_create_dumb(height: UInt32(height), width: UInt32(width), bpp: 32, flags: 0, handle: 0, pitch: 0, size: 0)
-        guard drmIoctl(fd, qrpos_drm_ioctl_create_dumb(), &create) == 0 else {
-            throw DeviceError(device: device, call: "DRM_IOCTL_MODE_CREATE_DUMB", errno: errno)
-        }
+        do { try SystemCall.control(card, Self.createDumb, &create) } catch { throw DeviceError(device: device, error) }
         var handles: (UInt32, UInt32, UInt32, UInt32) = (create.handle, 0, 0, 0)
         var pitches: (UInt32, UInt32, UInt32, UInt32) = (create.pitch, 0, 0, 0)
         var offsets: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
@@ -123,24 +127,26 @@ public final class DRMDisplay: Display {
             throw DeviceError(device: device, call: "drmModeAddFB2 XRGB8888", errno: err)
         }
         var map = drm_mode_map_dumb(handle: create.handle, pad: 0, offset: 0)
-        guard drmIoctl(fd, qrpos_drm_ioctl_map_dumb(), &map) == 0 else {
-            let err = errno
+        let memory: UnsafeMutableRawPointer
+        do {
+            try SystemCall.control(card, Self.mapDumb, &map)
+            memory = try SystemCall.mapShared(card, length: Int(create.size), offset: Int(map.offset), call: "mmap dumb buffer")
+        } catch {
             drmModeRmFB(fd, framebuffer); destroy(handle: create.handle)
-            throw DeviceError(device: device, call: "DRM_IOCTL_MODE_MAP_DUMB", errno: err)
-        }
-        let memory = mmap(nil, Int(create.size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(map.offset))
-        guard let memory, memory != MAP_FAILED else {
-            let err = errno
-            drmModeRmFB(fd, framebuffer); destroy(handle: create.handle)
-            throw DeviceError(device: device, call: "mmap dumb buffer", errno: err)
+            throw DeviceError(device: device, error)
         }
         return Buffer(handle: create.handle, pitch: Int(create.pitch), size: Int(create.size), framebuffer: framebuffer, memory: memory)
     }
 
     private func destroy(handle: UInt32) {
         var destroy = drm_mode_destroy_dumb(handle: handle)
-        _ = drmIoctl(fd, qrpos_drm_ioctl_destroy_dumb(), &destroy)
+        _ = try? SystemCall.control(card, Self.destroyDumb, &destroy)
     }
+
+    // The dumb-buffer ioctls as plain ioctl(2): SystemCall retries EINTR, which is what libdrm's drmIoctl adds.
+    static let createDumb = IOControl<drm_mode_create_dumb>("DRM_IOCTL_MODE_CREATE_DUMB", qrpos_drm_ioctl_create_dumb())
+    static let mapDumb = IOControl<drm_mode_map_dumb>("DRM_IOCTL_MODE_MAP_DUMB", qrpos_drm_ioctl_map_dumb())
+    static let destroyDumb = IOControl<drm_mode_destroy_dumb>("DRM_IOCTL_MODE_DESTROY_DUMB", qrpos_drm_ioctl_destroy_dumb())
 
     public func show(_ frame: Frame) throws(DeviceError) {
         guard !closed else { throw DeviceError(device: device, call: "show", hint: "the display is closed") }
@@ -180,10 +186,11 @@ public final class DRMDisplay: Display {
         context.version = 2
         context.page_flip_handler = { _, _, _, _, data in data?.assumingMemoryBound(to: Bool.self).pointee = true }
         while !done.pointee {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 1000)
-            if ready < 0, errno == EINTR { continue }
-            guard ready > 0 else { throw DeviceError(device: device, call: "wait for page flip", errno: ready < 0 ? errno : ETIMEDOUT) }
+            let event: SystemCall.Events?
+            do { event = try SystemCall.poll(card, for: .readable, timeout: .seconds(1)) } catch {
+                throw DeviceError(device: device, call: "wait for page flip", errno: error.errno.rawValue)
+            }
+            guard event != nil else { throw DeviceError(device: device, call: "wait for page flip", errno: ETIMEDOUT) }
             _ = drmHandleEvent(fd, &context)
         }
     }
@@ -199,12 +206,12 @@ public final class DRMDisplay: Display {
             savedCRTC = nil
         }
         for buffer in buffers {
-            munmap(buffer.memory, buffer.size)
+            SystemCall.unmap(buffer.memory, length: buffer.size)
             drmModeRmFB(fd, buffer.framebuffer)
             destroy(handle: buffer.handle)
         }
         buffers = []
-        Glibc.close(fd)
+        SystemCall.close(card)
     }
 
     deinit { close() }

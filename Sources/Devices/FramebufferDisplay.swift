@@ -1,6 +1,8 @@
 import CLinux
 import Foundation
 import Imaging
+import Platform
+import SystemPackage
 
 /// The counter screen through the Linux framebuffer (/dev/fbN): small SPI panels at 16 bpp (RGB565)
 /// and simple HDMI setups at 32 bpp. Rows are written at line_length, which may exceed width x bytes.
@@ -11,7 +13,7 @@ public final class FramebufferDisplay: Display {
     public let bitsPerPixel: Int
     private let lineLength: Int
     private let variable: fb_var_screeninfo
-    private var fd: Int32
+    private var fd: FileDescriptor?
     private var memory: UnsafeMutableRawPointer?
     private let mappedLength: Int
 
@@ -19,34 +21,27 @@ public final class FramebufferDisplay: Display {
 
     public init(device: String = "/dev/fb0") throws(DeviceError) {
         self.device = device
-        fd = open(device, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            let err = errno
-            throw DeviceError(device: device, call: "open", errno: err,
-                              hint: err == ENOENT ? "no framebuffer: is the panel's driver loaded (or use the DRM backend)?" : "")
+        let fd: FileDescriptor
+        do { fd = try SystemCall.open(device, .readWrite) } catch {
+            throw DeviceError(device: device, error,
+                              hint: error.errno == .noSuchFileOrDirectory ? "no framebuffer: is the panel's driver loaded (or use the DRM backend)?" : "")
         }
+        func closing(_ error: DeviceError) -> DeviceError { SystemCall.close(fd); return error }
         var v = fb_var_screeninfo(), f = fb_fix_screeninfo()
-        guard qrpos_ioctl(fd, qrpos_fbioget_vscreeninfo(), &v) == 0 else {
-            let err = errno; Glibc.close(fd)
-            throw DeviceError(device: device, call: "FBIOGET_VSCREENINFO", errno: err)
-        }
-        guard qrpos_ioctl(fd, qrpos_fbioget_fscreeninfo(), &f) == 0 else {
-            let err = errno; Glibc.close(fd)
-            throw DeviceError(device: device, call: "FBIOGET_FSCREENINFO", errno: err)
-        }
+        do {
+            try SystemCall.control(fd, Self.variableScreenInfo, &v)
+            try SystemCall.control(fd, Self.fixedScreenInfo, &f)
+        } catch { throw closing(DeviceError(device: device, error)) }
         guard v.bits_per_pixel == 16 || v.bits_per_pixel == 32 else {
-            Glibc.close(fd)
-            throw DeviceError(device: device, call: "FBIOGET_VSCREENINFO", hint: "\(v.bits_per_pixel) bpp is not supported (16 or 32)")
+            throw closing(DeviceError(device: device, call: "FBIOGET_VSCREENINFO", hint: "\(v.bits_per_pixel) bpp is not supported (16 or 32)"))
         }
+        let mapped: UnsafeMutableRawPointer
+        do { mapped = try SystemCall.mapShared(fd, length: Int(f.smem_len)) } catch { throw closing(DeviceError(device: device, error)) }
+        self.fd = fd
         variable = v
         width = Int(v.xres); height = Int(v.yres); bitsPerPixel = Int(v.bits_per_pixel)
         lineLength = Int(f.line_length)
         mappedLength = Int(f.smem_len)
-        let mapped = mmap(nil, mappedLength, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            let err = errno; Glibc.close(fd)
-            throw DeviceError(device: device, call: "mmap", errno: err)
-        }
         memory = mapped
     }
 
@@ -76,10 +71,14 @@ public final class FramebufferDisplay: Display {
     }
 
     public func close() {
-        if let memory { munmap(memory, mappedLength) }
+        if let memory { SystemCall.unmap(memory, length: mappedLength) }
         memory = nil
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if let fd { SystemCall.close(fd) }
+        fd = nil
     }
 
     deinit { close() }
+
+    static let variableScreenInfo = IOControl<fb_var_screeninfo>("FBIOGET_VSCREENINFO", qrpos_fbioget_vscreeninfo())
+    static let fixedScreenInfo = IOControl<fb_fix_screeninfo>("FBIOGET_FSCREENINFO", qrpos_fbioget_fscreeninfo())
 }

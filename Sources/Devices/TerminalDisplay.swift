@@ -1,6 +1,8 @@
 import CLinux
 import Foundation
 import Imaging
+import Platform
+import SystemPackage
 
 /// A development preview in the terminal: true-colour half-block characters (two pixels per cell).
 /// A screen with a QR prints the symbol module for module, so a phone scans it from the terminal;
@@ -19,11 +21,13 @@ public final class TerminalDisplay: Display {
     public var description: String { "terminal \(width)x\(height)" }
 
     /// Columns and rows of the terminal, or 80x24 when there is none (a pipe, a service).
-    public static func terminalSize(_ fd: Int32 = 1) -> (columns: Int, rows: Int) {
+    public static func terminalSize(_ fd: FileDescriptor = .standardOutput) -> (columns: Int, rows: Int) {
         var size = winsize()
-        if qrpos_ioctl(fd, qrpos_tiocgwinsz(), &size) == 0, size.ws_col > 0, size.ws_row > 0 { return (Int(size.ws_col), Int(size.ws_row)) }
+        if (try? SystemCall.control(fd, windowSize, &size)) != nil, size.ws_col > 0, size.ws_row > 0 { return (Int(size.ws_col), Int(size.ws_row)) }
         return (80, 24)
     }
+
+    static let windowSize = IOControl<winsize>("TIOCGWINSZ", qrpos_tiocgwinsz())
 
     public func show(_ frame: Frame) throws(DeviceError) {
         var out = clearsScreen ? "\u{1B}[H\u{1B}[2J" : ""
