@@ -1,21 +1,21 @@
 import CLinux
 import Foundation
+import Platform
+import SystemPackage
 
 /// A USB numeric keypad through evdev (/dev/input/eventN or a stable /dev/input/by-id/… link).
 /// Only key presses are used; Enter shows the code, + scans, - or Esc cancels, Backspace deletes.
 public final class EvdevKeypad: Keypad, @unchecked Sendable {
     public let device: String
-    private var fd: Int32
+    private var fd: FileDescriptor?
 
     public var description: String { "evdev \(device)" }
 
     public init(device: String) throws(DeviceError) {
         self.device = device
-        fd = open(device, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let err = errno
-            throw DeviceError(device: device, call: "open", errno: err,
-                              hint: err == EACCES ? "add the qrpos user to the input group" : "is the keypad plugged in?")
+        do { fd = try SystemCall.open(device, .readOnly) } catch {
+            throw DeviceError(device: device, error,
+                              hint: error.errno == .permissionDenied ? "add the qrpos user to the input group" : "is the keypad plugged in?")
         }
     }
 
@@ -39,8 +39,7 @@ public final class EvdevKeypad: Keypad, @unchecked Sendable {
         return AsyncStream { continuation in
             let thread = Thread {
                 var event = input_event()
-                let size = MemoryLayout<input_event>.size
-                while read(fd, &event, size) == size {
+                while let fd, (try? SystemCall.readValue(fd, into: &event)) == true {
                     // type 1 = EV_KEY, value 1 = pressed (2 is auto-repeat, 0 released).
                     if event.type == 1, event.value == 1, let key = EvdevKeypad.key(for: event.code) { continuation.yield(key) }
                 }
@@ -52,6 +51,7 @@ public final class EvdevKeypad: Keypad, @unchecked Sendable {
     }
 
     public func close() {
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if let fd { SystemCall.close(fd) }
+        fd = nil
     }
 }

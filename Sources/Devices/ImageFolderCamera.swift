@@ -1,5 +1,7 @@
 import Foundation
 import Imaging
+import Platform
+import SystemPackage
 
 /// The simulated board's camera: image files, decoded through the same scanner as live frames.
 /// Either a folder watched for new images (inotify: a file closed after writing or renamed into it),
@@ -8,7 +10,7 @@ public final class ImageFolderCamera: Camera {
     public let description: String
     private var queue: [String]
     private let watched: String?
-    private var inotify: Int32 = -1
+    private var inotify: FileDescriptor?
     private var sequence = 0
     private var finite: Bool
 
@@ -17,13 +19,15 @@ public final class ImageFolderCamera: Camera {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw DeviceError(device: folder, call: "mkdir", hint: "cannot create the camera folder")
         }
-        inotify = inotify_init1(Int32(O_NONBLOCK | O_CLOEXEC))
-        guard inotify >= 0 else { throw DeviceError(device: folder, call: "inotify_init1", errno: errno) }
-        guard inotify_add_watch(inotify, folder, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) >= 0 else {
-            let code = errno
-            Glibc.close(inotify)
-            throw DeviceError(device: folder, call: "inotify_add_watch", errno: code)
+        let inotify: FileDescriptor
+        do { inotify = FileDescriptor(rawValue: try SystemCall.check("inotify_init1") { inotify_init1(Int32(O_NONBLOCK | O_CLOEXEC)) }) } catch {
+            throw DeviceError(device: folder, error)
         }
+        do { try SystemCall.check("inotify_add_watch") { inotify_add_watch(inotify.rawValue, folder, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) } } catch {
+            SystemCall.close(inotify)
+            throw DeviceError(device: folder, error)
+        }
+        self.inotify = inotify
         watched = folder; queue = []; finite = false
         description = "images watching \(folder)"
     }
@@ -63,15 +67,18 @@ public final class ImageFolderCamera: Camera {
     }
 
     private func waitForImages(_ timeoutMilliseconds: Int) throws(DeviceError) {
-        guard inotify >= 0, let watched else { return }
-        var poller = pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, Int32(timeoutMilliseconds)) > 0 else { return }
+        guard let inotify, let watched else { return }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
-        guard count > 0 else {
-            if count < 0, errno != EAGAIN, errno != EINTR { throw DeviceError(device: watched, call: "read inotify", errno: errno) }
-            return
+        let count: Int
+        do {
+            guard try SystemCall.poll(inotify, for: .readable, timeout: .milliseconds(timeoutMilliseconds)) != nil else { return }
+            count = try SystemCall.read(inotify, into: &buffer)
+        } catch {
+            // The descriptor is non-blocking: no event after all, nothing yet.
+            if error.wouldBlock { return }
+            throw DeviceError(device: watched, call: "\(error.call) inotify", errno: error.errno.rawValue)
         }
+        guard count > 0 else { return }
         // struct inotify_event: wd, mask, cookie, len, then `len` bytes of NUL-padded name.
         var offset = 0
         while offset + 16 <= count {
@@ -83,7 +90,7 @@ public final class ImageFolderCamera: Camera {
     }
 
     public func close() {
-        if inotify >= 0 { Glibc.close(inotify) }
-        inotify = -1
+        if let inotify { SystemCall.close(inotify) }
+        inotify = nil
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Platform
+import SystemPackage
 
 /// Status lights through the kernel's LED class (`/sys/class/leds/NAME/brightness`), which many boards
 /// use for their LEDs. The LED's trigger is set to "none" while qrpos drives it and given back on close.
@@ -52,10 +54,11 @@ public final class LEDClassLights: Lights {
 
     /// One open-write-close per change: sysfs attributes take one value per write from offset 0.
     static func write(_ value: String, to path: String) throws(DeviceError) {
-        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard fd >= 0 else { throw DeviceError(device: path, call: "open", errno: errno, hint: errno == EACCES ? "run as a user allowed to drive the LEDs (udev rule)" : "") }
-        defer { Glibc.close(fd) }
-        let bytes = Array((value + "\n").utf8)
-        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw DeviceError(device: path, call: "write", errno: errno) }
+        let fd: FileDescriptor
+        do { fd = try SystemCall.open(path, .writeOnly, options: .truncate) } catch {
+            throw DeviceError(device: path, error, hint: error.errno == .permissionDenied ? "run as a user allowed to drive the LEDs (udev rule)" : "")
+        }
+        defer { SystemCall.close(fd) }
+        do { try SystemCall.writeAll(fd, Array((value + "\n").utf8)) } catch { throw DeviceError(device: path, error) }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Platform
+import SystemPackage
 
 /// The terminal's keyboard as the counter keypad (simulated board): raw mode, no echo, restored on close.
 public final class TerminalKeypad: Keypad, @unchecked Sendable {
@@ -40,7 +42,7 @@ public final class TerminalKeypad: Keypad, @unchecked Sendable {
         return AsyncStream { continuation in
             let thread = Thread {
                 var byte: UInt8 = 0
-                while read(fd, &byte, 1) == 1 {
+                while (try? SystemCall.readValue(FileDescriptor(rawValue: fd), into: &byte)) == true {
                     if let key = TerminalKeypad.key(for: byte) { continuation.yield(key) }
                 }
                 continuation.finish()

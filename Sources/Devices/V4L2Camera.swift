@@ -1,5 +1,7 @@
 import CV4L2
 import Foundation
+import Platform
+import SystemPackage
 
 /// A live camera through libv4l2 (which converts MJPEG and odd formats in software), streaming into
 /// mmap buffers. The luminance goes to the scanner straight from the driver's buffer when the format
@@ -34,15 +36,16 @@ public final class V4L2Camera: Camera {
     // MARK: opening
 
     private func start() throws(DeviceError) {
-        fd = qrpos_v4l2_open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw openError(errno) }
+        do { fd = try SystemCall.check("open") { qrpos_v4l2_open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC) } } catch {
+            throw openError(error.errno.rawValue)
+        }
         do {
             try checkCapabilities()
             try negotiateFormat()
             try mapBuffers()
             for index in buffers.indices { try queue(index) }
             var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
-            try ioctl(qrpos_vidioc_streamon(), &type, "VIDIOC_STREAMON")
+            try ioctl(Request.streamOn, &type)
             streaming = true
         } catch {
             teardown()
@@ -66,7 +69,7 @@ public final class V4L2Camera: Camera {
 
     private func checkCapabilities() throws(DeviceError) {
         var caps = v4l2_capability()
-        do { try ioctl(qrpos_vidioc_querycap(), &caps, "VIDIOC_QUERYCAP") } catch {
+        do { try ioctl(Request.capabilities, &caps) } catch {
             throw DeviceError(device: device, call: "VIDIOC_QUERYCAP", errno: error.errno, hint: "not a V4L2 video device")
         }
         driver = withUnsafeBytes(of: caps.driver) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -87,7 +90,7 @@ public final class V4L2Camera: Camera {
         var offered: [(code: UInt32, emulated: Bool)] = []
         var description = v4l2_fmtdesc()
         description.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        while qrpos_v4l2_ioctl(fd, qrpos_vidioc_enum_fmt(), &description) == 0 {
+        while (try? SystemCall.control(node, Request.enumerateFormats, &description)) != nil {
             offered.append((description.pixelformat, description.flags & UInt32(V4L2_FMT_FLAG_EMULATED) != 0))
             description.index += 1
         }
@@ -101,9 +104,9 @@ public final class V4L2Camera: Camera {
         format.fmt.pix.height = UInt32(wantedHeight)
         format.fmt.pix.pixelformat = wanted
         format.fmt.pix.field = V4L2_FIELD_NONE.rawValue
-        try ioctl(qrpos_vidioc_s_fmt(), &format, "VIDIOC_S_FMT")
+        try ioctl(Request.setFormat, &format)
         // The driver decides: size, format and row padding may all differ from what was asked.
-        try ioctl(qrpos_vidioc_g_fmt(), &format, "VIDIOC_G_FMT")
+        try ioctl(Request.getFormat, &format)
         let pix = format.fmt.pix
         guard let chosen = LumaLayout(format: pix.pixelformat, width: Int(pix.width), height: Int(pix.height), bytesPerLine: Int(pix.bytesperline)) else {
             throw DeviceError(device: device, call: "VIDIOC_G_FMT", hint: "the driver chose \(V4L2PixelFormat.name(pix.pixelformat)), whose luminance we cannot read")
@@ -117,14 +120,14 @@ public final class V4L2Camera: Camera {
         request.count = UInt32(bufferCount)
         request.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         request.memory = V4L2_MEMORY_MMAP.rawValue
-        try ioctl(qrpos_vidioc_reqbufs(), &request, "VIDIOC_REQBUFS")
+        try ioctl(Request.requestBuffers, &request)
         guard request.count >= 2 else { throw DeviceError(device: device, call: "VIDIOC_REQBUFS", hint: "the driver granted \(request.count) buffer(s); streaming needs 2") }
         for index in 0..<request.count {
             var buffer = v4l2_buffer()
             buffer.index = index
             buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
             buffer.memory = V4L2_MEMORY_MMAP.rawValue
-            try ioctl(qrpos_vidioc_querybuf(), &buffer, "VIDIOC_QUERYBUF")
+            try ioctl(Request.queryBuffer, &buffer)
             let memory = v4l2_mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int64(buffer.m.offset))
             guard let memory, memory != MAP_FAILED else { throw DeviceError(device: device, call: "v4l2_mmap", errno: errno, hint: "buffer \(index)") }
             buffers.append((memory, Int(buffer.length)))
@@ -136,33 +139,48 @@ public final class V4L2Camera: Camera {
         buffer.index = UInt32(index)
         buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         buffer.memory = V4L2_MEMORY_MMAP.rawValue
-        try ioctl(qrpos_vidioc_qbuf(), &buffer, "VIDIOC_QBUF")
+        try ioctl(Request.queueBuffer, &buffer)
     }
 
-    /// Every ioctl goes through libv4l2 (so its conversions apply) and names itself when it fails.
-    private func ioctl<T>(_ request: UInt, _ argument: inout T, _ name: String) throws(DeviceError) {
-        var result: Int32
-        repeat { result = qrpos_v4l2_ioctl(fd, request, &argument) } while result < 0 && errno == EINTR
-        guard result == 0 else { throw DeviceError(device: device, call: name, errno: errno) }
+    private var node: FileDescriptor { FileDescriptor(rawValue: fd) }
+
+    private func ioctl<T>(_ request: IOControl<T>, _ argument: inout T) throws(DeviceError) {
+        do { try SystemCall.control(node, request, &argument) } catch { throw DeviceError(device: device, error) }
+    }
+
+    /// Every ioctl goes through libv4l2, so its conversions apply.
+    private enum Request {
+        static func v4l2<Argument>(_ name: String, _ request: UInt) -> IOControl<Argument> {
+            IOControl(name, request) { qrpos_v4l2_ioctl($0, $1, $2) }
+        }
+        static let capabilities: IOControl<v4l2_capability> = v4l2("VIDIOC_QUERYCAP", qrpos_vidioc_querycap())
+        static let enumerateFormats: IOControl<v4l2_fmtdesc> = v4l2("VIDIOC_ENUM_FMT", qrpos_vidioc_enum_fmt())
+        static let setFormat: IOControl<v4l2_format> = v4l2("VIDIOC_S_FMT", qrpos_vidioc_s_fmt())
+        static let getFormat: IOControl<v4l2_format> = v4l2("VIDIOC_G_FMT", qrpos_vidioc_g_fmt())
+        static let requestBuffers: IOControl<v4l2_requestbuffers> = v4l2("VIDIOC_REQBUFS", qrpos_vidioc_reqbufs())
+        static let queryBuffer: IOControl<v4l2_buffer> = v4l2("VIDIOC_QUERYBUF", qrpos_vidioc_querybuf())
+        static let queueBuffer: IOControl<v4l2_buffer> = v4l2("VIDIOC_QBUF", qrpos_vidioc_qbuf())
+        static let dequeueBuffer: IOControl<v4l2_buffer> = v4l2("VIDIOC_DQBUF", qrpos_vidioc_dqbuf())
+        static let streamOn: IOControl<Int32> = v4l2("VIDIOC_STREAMON", qrpos_vidioc_streamon())
+        static let streamOff: IOControl<Int32> = v4l2("VIDIOC_STREAMOFF", qrpos_vidioc_streamoff())
     }
 
     // MARK: frames
 
     public func capture(timeoutMilliseconds: Int, _ handle: (LumaFrame) -> Void) throws(DeviceError) -> CaptureOutcome {
         if let reopenAt { return try reopen(after: reopenAt, timeoutMilliseconds: timeoutMilliseconds) }
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, Int32(timeoutMilliseconds))
-        if ready < 0 {
-            if errno == EINTR { return .nothing }
-            throw DeviceError(device: device, call: "poll", errno: errno)
+        let events: SystemCall.Events?
+        do { events = try SystemCall.poll(node, for: .readable, timeout: .milliseconds(timeoutMilliseconds)) } catch {
+            throw DeviceError(device: device, error)
         }
-        guard ready > 0 else { return .nothing }
+        guard let events else { return .nothing }
         var buffer = v4l2_buffer()
         buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         buffer.memory = V4L2_MEMORY_MMAP.rawValue
-        do { try ioctl(qrpos_vidioc_dqbuf(), &buffer, "VIDIOC_DQBUF") } catch {
+        do { try ioctl(Request.dequeueBuffer, &buffer) } catch {
+            // The descriptor is non-blocking: no buffer is filled yet, nothing to show.
             if error.errno == EAGAIN { return .nothing }
-            if error.errno == ENODEV || error.errno == EIO && poller.revents & Int16(POLLERR) != 0 { unplugged(); return .nothing }
+            if error.errno == ENODEV || error.errno == EIO && events.contains(.error) { unplugged(); return .nothing }
             throw error
         }
         let index = Int(buffer.index)
@@ -213,7 +231,7 @@ public final class V4L2Camera: Camera {
     private func teardown() {
         if fd >= 0, streaming {
             var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
-            _ = qrpos_v4l2_ioctl(fd, qrpos_vidioc_streamoff(), &type)
+            _ = try? SystemCall.control(node, Request.streamOff, &type)
         }
         streaming = false
         for buffer in buffers { _ = v4l2_munmap(buffer.memory, buffer.length) }
@@ -223,7 +241,7 @@ public final class V4L2Camera: Camera {
             var release = v4l2_requestbuffers()
             release.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
             release.memory = V4L2_MEMORY_MMAP.rawValue
-            _ = qrpos_v4l2_ioctl(fd, qrpos_vidioc_reqbufs(), &release)
+            _ = try? SystemCall.control(node, Request.requestBuffers, &release)
             _ = v4l2_close(fd)
         }
         fd = -1
