@@ -75,8 +75,8 @@ let package = Package(
                                                .product(name: "TOMLKit", package: "TOMLKit"),
                                                .product(name: "SystemPackage", package: "swift-system")]),
         // Test and simulation fixtures, not firmware: shoppers' codes drawn as their wallets show them (QR, Code 128
-        // through libzint), for `qrpos present`, the scanner corpus and the benches.
-        .target(name: "ShopperCodes", dependencies: ["Imaging", "CZint"]),
+        // through libzint), for `qrpos present`, the scanner corpus and the benches; sample JPEG and ImageMagick files.
+        .target(name: "ShopperCodes", dependencies: ["Imaging", "CZint", "CJPEG", "CMagickWand"]),
         // The terminal's side of the host protocol: mutual TLS client, outcomes, development PKI.
         .target(name: "Acquirer", dependencies: [
             "PaymentCodes", "Platform",

@@ -123,15 +123,6 @@ extension ImageFile {
         }
         return image
     }
-
-    /// Saves a greyscale frame as JPEG (camera snapshots; the test corpus's compressed frames).
-    public static func writeJPEG(_ image: GrayImage, quality: Int = 85, to path: String) throws(Failure) {
-        var message = [CChar](repeating: 0, count: 256)
-        let result = image.pixels.withUnsafeBufferPointer {
-            qrpos_jpeg_write_gray(path, $0.baseAddress, Int32(image.width), Int32(image.height), Int32(max(1, min(100, quality))), &message, message.count)
-        }
-        guard result == 0 else { throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
-    }
 }
 
 /// Binary PGM and PPM (P5, P6): what `v4l2-ctl --stream-to` dumps convert to and technicians keep.

@@ -41,24 +41,6 @@ enum MagickImage {
         return frames
     }
 
-    /// Writes greyscale frames in the format the extension names (one file; GIF and TIFF keep every frame).
-    /// For technicians' and the tests' sample images in formats the terminal does not write itself.
-    static func write(_ frames: [GrayImage], to path: String, depth: Int = 8) throws(ImageFile.Failure) {
-        precondition(ready)
-        guard let wand = NewMagickWand(), let white = NewPixelWand() else { throw ImageFile.Failure(path: path, message: "ImageMagick could not start") }
-        defer { _ = DestroyMagickWand(wand); _ = DestroyPixelWand(white) }
-        _ = PixelSetColor(white, "white")
-        for frame in frames {
-            guard MagickNewImage(wand, frame.width, frame.height, white) == MagickTrue else { throw failure(path, wand, "cannot make an image") }
-            let imported = frame.pixels.withUnsafeBytes {
-                MagickImportImagePixels(wand, 0, 0, frame.width, frame.height, "I", CharPixel, $0.baseAddress)
-            }
-            guard imported == MagickTrue else { throw failure(path, wand, "cannot import the pixels") }
-            _ = MagickSetImageDepth(wand, depth)
-        }
-        guard MagickWriteImages(wand, path, MagickTrue) == MagickTrue else { throw failure(path, wand, "cannot write") }
-    }
-
     private static func failure(_ path: String, _ wand: OpaquePointer, _ what: String) -> ImageFile.Failure {
         var severity = UndefinedException
         guard let text = MagickGetException(wand, &severity) else { return ImageFile.Failure(path: path, message: what) }

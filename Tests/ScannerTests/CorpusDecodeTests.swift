@@ -24,7 +24,7 @@ struct CorpusDecodeTests {
             let image = try ShopperCode.render(code.payload, as: code.symbology, module: code.symbology == .qr ? 4 : 2)
             let frame = distortion.frame(image, symbology: code.symbology, seed: UInt64(index + 1))
             let file = dir.appendingPathComponent("\(code.name).\(distortion == .jpeg ? "jpg" : "png")").path
-            if distortion == .jpeg { try ImageFile.writeJPEG(frame, quality: 30, to: file) } else { try PNGFile.write(frame, to: file) }
+            if distortion == .jpeg { try SampleImageFile.writeJPEG(frame, quality: 30, to: file) } else { try PNGFile.write(frame, to: file) }
             return (file, code)
         }
     }

@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import Imaging
+import ShopperCodes
 import Testing
 
 /// The simulated board's camera, end to end: images arrive in a folder, the scanner names the wallet.
@@ -65,7 +66,7 @@ struct ImageFolderCameraTests {
         #expect(try ImageFile.readLuma(pgm).pixels == [0, 128, 255])
         // JPEG: decoded through libjpeg; a broken one is an error that names the problem, not a crash.
         let jpeg = folder + "/grey.jpg"
-        try ImageFile.writeJPEG(GrayImage(width: 16, height: 8, fill: 200), quality: 95, to: jpeg)
+        try SampleImageFile.writeJPEG(GrayImage(width: 16, height: 8, fill: 200), quality: 95, to: jpeg)
         let decoded = try ImageFile.readLuma(jpeg)
         #expect(decoded.width == 16 && decoded.height == 8 && decoded.pixels.allSatisfy { abs(Int($0) - 200) <= 1 })
         let broken = folder + "/broken.jpg"

@@ -1,7 +1,8 @@
-@testable import Devices
+import Devices
 import Foundation
 import Imaging
 import PaymentCodes
+import ShopperCodes
 import Testing
 
 /// Whatever format a technician drops into the camera folder or hands to `qrpos scan --images`, the
@@ -24,7 +25,7 @@ struct ImageFormatsTests {
         let folder = try Fixtures.folder("formats")
         let code = try QRSymbol(Self.paypay).image(scale: 4)
         let path = "\(folder)/code.\(ext)"
-        try MagickImage.write([code], to: path)
+        try SampleImageFile.write([code], to: path)
         #expect(ImageFile.isImage(path))
         let frames = try ImageFile.readFrames(path)
         #expect(frames.count == 1 && frames[0].width == code.width && frames[0].height == code.height)
@@ -38,7 +39,7 @@ struct ImageFormatsTests {
         let dim = GrayImage(width: code.width, height: code.height, pixels: code.pixels.map { $0 == 0 ? 40 : 110 })
         for ext in ["png", "pgm", "tif"] {
             let path = "\(folder)/dim16.\(ext)"
-            try MagickImage.write([dim], to: path, depth: 16)
+            try SampleImageFile.write([dim], to: path, depth: 16)
             let read = try ImageFile.readLuma(path)
             // Scaled down to 8 bits as zbarimg does, not gamma-converted (which would turn 40 into about 110).
             #expect(Set(read.pixels).isSubset(of: [39, 40, 41, 109, 110, 111]), "\(ext): \(Set(read.pixels).sorted())")
@@ -51,7 +52,7 @@ struct ImageFormatsTests {
         let code = try QRSymbol(Self.paypay).image(scale: 4)
         let blank = GrayImage(width: code.width, height: code.height, fill: 255)
         let path = "\(folder)/animated.gif"
-        try MagickImage.write([blank, code], to: path)
+        try SampleImageFile.write([blank, code], to: path)
         let frames = try ImageFile.readFrames(path)
         #expect(frames.count == 2)
         #expect(Self.texts([frames[0]]).isEmpty && Self.texts(frames) == [Self.paypay])
@@ -75,7 +76,7 @@ struct ImageFormatsTests {
         // A real JPEG whose frame header is made to claim the same size: libjpeg's header check refuses it,
         // and ImageMagick is not asked to try.
         let jpeg = folder + "/bomb.jpg"
-        try ImageFile.writeJPEG(GrayImage(width: 16, height: 16, fill: 128), to: jpeg)
+        try SampleImageFile.writeJPEG(GrayImage(width: 16, height: 16, fill: 128), to: jpeg)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: jpeg)))
         let frame = try #require(bytes.indices.dropLast().first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
         bytes.replaceSubrange((frame + 5)...(frame + 8), with: [0xEA, 0x60, 0xEA, 0x60])

@@ -1,0 +1,54 @@
+import CJPEG
+import CMagickWand
+import Imaging
+
+/// Sample image files for the scanner's tests and benches, in formats the terminal reads but never writes:
+/// JPEG at a chosen quality (libjpeg), and anything ImageMagick writes (GIF and TIFF with several frames,
+/// 16-bit samples). The firmware reads such files (Devices' ImageFile); only fixtures make them.
+public enum SampleImageFile {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
+    }
+
+    /// A greyscale frame as JPEG (the corpus's compressed frames).
+    public static func writeJPEG(_ image: GrayImage, quality: Int = 85, to path: String) throws(Failure) {
+        var message = [CChar](repeating: 0, count: 256)
+        let result = image.pixels.withUnsafeBufferPointer {
+            qrpos_jpeg_write_gray(path, $0.baseAddress, Int32(image.width), Int32(image.height), Int32(max(1, min(100, quality))), &message, message.count)
+        }
+        guard result == 0 else { throw Failure(path: path, message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+    }
+
+    /// Greyscale frames in the format the extension names, through ImageMagick (one file; GIF and TIFF keep every frame).
+    public static func write(_ frames: [GrayImage], to path: String, depth: Int = 8) throws(Failure) {
+        precondition(magickReady)
+        guard let wand = NewMagickWand(), let white = NewPixelWand() else { throw Failure(path: path, message: "ImageMagick could not start") }
+        defer { _ = DestroyMagickWand(wand); _ = DestroyPixelWand(white) }
+        _ = PixelSetColor(white, "white")
+        for frame in frames {
+            guard MagickNewImage(wand, frame.width, frame.height, white) == MagickTrue else { throw failure(path, wand, "cannot make an image") }
+            let imported = frame.pixels.withUnsafeBytes {
+                MagickImportImagePixels(wand, 0, 0, frame.width, frame.height, "I", CharPixel, $0.baseAddress)
+            }
+            guard imported == MagickTrue else { throw failure(path, wand, "cannot import the pixels") }
+            _ = MagickSetImageDepth(wand, depth)
+        }
+        guard MagickWriteImages(wand, path, MagickTrue) == MagickTrue else { throw failure(path, wand, "cannot write") }
+    }
+
+    /// Set up once per process (a second genesis, from the reader in Devices, does nothing).
+    private static let magickReady: Bool = {
+        MagickWandGenesis()
+        return true
+    }()
+
+    private static func failure(_ path: String, _ wand: OpaquePointer, _ what: String) -> Failure {
+        var severity = UndefinedException
+        guard let text = MagickGetException(wand, &severity) else { return Failure(path: path, message: what) }
+        defer { _ = MagickRelinquishMemory(text) }
+        let reason = String(cString: text)
+        return Failure(path: path, message: reason.isEmpty ? what : "\(what) (\(reason))")
+    }
+}
