@@ -31,6 +31,8 @@ public final class FontBook {
         let unitsPerEm: Int32
         var size = 0
         var glyphs: [UInt64: Glyph] = [:]
+        /// Where a glyph's ink falls without its bitmap (fitting tries several sizes and draws only one).
+        var boxes: [UInt64: Glyph] = [:]
         init(face: FT_Face, font: OpaquePointer, path: String, index: Int32, unitsPerEm: Int32) {
             self.face = face; self.font = font; self.path = path; self.index = index; self.unitsPerEm = unitsPerEm
         }
@@ -138,6 +140,22 @@ public final class FontBook {
     }
 
     func loadedFace(path: String, index: Int32) -> Face? { faces["\(path)#\(index)"] }
+
+    /// A glyph's ink box at `size` from its hinted outline, not rasterised: the outline's control box rounded out
+    /// to whole pixels, which is exactly the bitmap FreeType's smooth rasteriser would make.
+    func box(_ id: UInt32, in face: Face, size: Int) -> Glyph? {
+        let key = UInt64(size) << 32 | UInt64(id)
+        if let glyph = face.glyphs[key] ?? face.boxes[key] { return glyph }
+        face.setSize(size)
+        guard FT_Load_Glyph(face.face, id, qrpos_ft_load_outline()) == 0, let slot = face.face.pointee.glyph else { return nil }
+        guard slot.pointee.format == FT_GLYPH_FORMAT_OUTLINE else { return glyph(id, in: face, size: size) }
+        var cbox = FT_BBox()
+        FT_Outline_Get_CBox(&slot.pointee.outline, &cbox)
+        let x0 = Int(cbox.xMin) >> 6, y0 = Int(cbox.yMin) >> 6, x1 = (Int(cbox.xMax) + 63) >> 6, y1 = (Int(cbox.yMax) + 63) >> 6
+        let box = Glyph(bitmap: [], width: x1 - x0, rows: y1 - y0, pitch: 0, left: x0, top: y1)
+        face.boxes[key] = box
+        return box
+    }
 
     /// Ascender and descender of the language's face at a size, in pixels.
     func metrics(language: String, size: Int) -> (ascent: Int, descent: Int) {

@@ -19,7 +19,7 @@ extension FontBook {
     public func measure(_ text: String, size: Int, language: String) -> TextExtent {
         var extent = TextExtent(minX: 0, maxX: 0, above: 0, below: 0)
         var first = true
-        walk(text, size: size, language: language) { glyph, x, y in
+        walk(text, size: size, language: language, boxesOnly: true) { glyph, x, y in
             guard glyph.width > 0 && glyph.rows > 0 else { return }
             let left = x + glyph.left, right = left + glyph.width
             extent.minX = first ? left : min(extent.minX, left)
@@ -52,11 +52,12 @@ extension FontBook {
     }
 
     /// Every shaped glyph's bitmap with its pen position (pixels right of the start, up from the baseline).
-    private func walk(_ text: String, size: Int, language: String, _ body: (Glyph, Int, Int) -> Void) {
+    private func walk(_ text: String, size: Int, language: String, boxesOnly: Bool = false, _ body: (Glyph, Int, Int) -> Void) {
         var pen: Int32 = 0 // 1/64 pixel, so rounding never accumulates along the line
         for placed in shape(text, language: language, pixels: size) {
             defer { pen += placed.xAdvance }
-            guard let face = face(of: placed), let glyph = glyph(placed.glyph, in: face, size: size) else { continue }
+            guard let face = face(of: placed),
+                  let glyph = boxesOnly ? box(placed.glyph, in: face, size: size) : glyph(placed.glyph, in: face, size: size) else { continue }
             body(glyph, Int((pen + placed.xOffset + 32) >> 6), Int((placed.yOffset + 32) >> 6))
         }
     }
