@@ -49,8 +49,14 @@ public final class FontBook {
     private var byLanguage: [String: Face] = [:]
     /// Recently shaped texts (Shaping.swift).
     var shaped: [ShapeKey: [PlacedGlyph]] = [:]
-    /// Where a character no language face has is looked for: the languages' faces in the file's order.
-    private(set) var fallbackOrder: [Face] = []
+    /// Where a character its language's face lacks is looked for: the languages' faces in the file's order,
+    /// each opened only when it is first looked at (a Japanese counter never opens the Khmer font).
+    func firstFallback(where wanted: (Face) -> Bool) -> Face? {
+        for language in languages.ids {
+            if let face = try? face(for: language), wanted(face) { return face }
+        }
+        return nil
+    }
 
     /// Each language's fontconfig tag and preferred family (Assets/languages.toml).
     private let languages: Languages
@@ -61,10 +67,8 @@ public final class FontBook {
         let error = FT_Init_FreeType(&lib)
         guard error == 0, let lib else { throw .freetype(error) }
         library = lib
-        for language in languages.ids {
-            let face = try face(for: language)
-            if !fallbackOrder.contains(where: { $0 === face }) { fallbackOrder.append(face) }
-        }
+        // Every language must have its font installed: said at start-up, though a face is opened at its first use.
+        for language in languages.ids where locate(language: language) == nil { throw .noFont(language) }
     }
 
     deinit {
@@ -119,8 +123,8 @@ public final class FontBook {
         let needed = cluster.unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint }
         func covers(_ face: Face) -> Bool { needed.allSatisfy(face.has) }
         if let preferred, covers(preferred) { return preferred }
-        if let face = fallbackOrder.first(where: covers) { return face }
-        if let first = needed.first, let face = fallbackOrder.first(where: { $0.has(first) }) { return face }
+        if let face = firstFallback(where: covers) { return face }
+        if let first = needed.first, let face = firstFallback(where: { $0.has(first) }) { return face }
         return preferred
     }
 
