@@ -29,12 +29,14 @@ public final class FontBook {
         let path: String
         let index: Int32
         let unitsPerEm: Int32
+        /// Its place in the book's `opened`.
+        let number: Int
         var size = 0
         var glyphs: [UInt64: Glyph] = [:]
         /// Where a glyph's ink falls without its bitmap (fitting tries several sizes and draws only one).
         var boxes: [UInt64: Glyph] = [:]
-        init(face: FT_Face, font: OpaquePointer, path: String, index: Int32, unitsPerEm: Int32) {
-            self.face = face; self.font = font; self.path = path; self.index = index; self.unitsPerEm = unitsPerEm
+        init(face: FT_Face, font: OpaquePointer, path: String, index: Int32, unitsPerEm: Int32, number: Int) {
+            self.face = face; self.font = font; self.path = path; self.index = index; self.unitsPerEm = unitsPerEm; self.number = number
         }
         func has(_ scalar: Unicode.Scalar) -> Bool { FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 }
         func setSize(_ pixels: Int) {
@@ -46,7 +48,11 @@ public final class FontBook {
 
     private var library: FT_Library?
     private var faces: [String: Face] = [:]          // by path#index
+    /// Every face opened, in order: a shaped glyph names its face by its place here.
+    private(set) var opened: [Face] = []
     private var byLanguage: [String: Face] = [:]
+    /// Languages whose font could not be opened: not looked for again on every character.
+    private var unopenable: Set<String> = []
     /// Recently shaped texts (Shaping.swift).
     var shaped: [ShapeKey: [PlacedGlyph]] = [:]
     /// Where a character its language's face lacks is looked for: the languages' faces in the file's order,
@@ -98,6 +104,11 @@ public final class FontBook {
 
     func face(for language: String) throws(Failure) -> Face {
         if let face = byLanguage[language] { return face }
+        guard !unopenable.contains(language) else { throw .noFont(language) }
+        do { return try open(language) } catch { unopenable.insert(language); throw error }
+    }
+
+    private func open(_ language: String) throws(Failure) -> Face {
         guard let (path, index) = locate(language: language) else { throw .noFont(language) }
         let key = "\(path)#\(index)"
         if let face = faces[key] { byLanguage[language] = face; return face }
@@ -109,7 +120,8 @@ public final class FontBook {
         let upem = Int32(hb_face_get_upem(hbFace))
         guard let font = hb_font_create(hbFace), upem > 0 else { hb_face_destroy(hbFace); FT_Done_Face(ftFace); throw .noFont(language) }
         hb_face_destroy(hbFace)
-        let face = Face(face: ftFace, font: font, path: path, index: index, unitsPerEm: upem)
+        let face = Face(face: ftFace, font: font, path: path, index: index, unitsPerEm: upem, number: opened.count)
+        opened.append(face)
         faces[key] = face
         byLanguage[language] = face
         return face
@@ -143,8 +155,6 @@ public final class FontBook {
         return glyph
     }
 
-    func loadedFace(path: String, index: Int32) -> Face? { faces["\(path)#\(index)"] }
-
     /// A glyph's ink box at `size` from its hinted outline, not rasterised: the outline's control box rounded out
     /// to whole pixels, which is exactly the bitmap FreeType's smooth rasteriser would make.
     func box(_ id: UInt32, in face: Face, size: Int) -> Glyph? {
@@ -159,13 +169,5 @@ public final class FontBook {
         let box = Glyph(bitmap: [], width: x1 - x0, rows: y1 - y0, pitch: 0, left: x0, top: y1)
         face.boxes[key] = box
         return box
-    }
-
-    /// Ascender and descender of the language's face at a size, in pixels.
-    func metrics(language: String, size: Int) -> (ascent: Int, descent: Int) {
-        guard let face = try? face(for: language) else { return (size, size / 4) }
-        face.setSize(size)
-        let m = face.face.pointee.size.pointee.metrics
-        return (Int(m.ascender + 63) >> 6, Int(-m.descender + 63) >> 6)
     }
 }

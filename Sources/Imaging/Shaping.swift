@@ -11,6 +11,8 @@ public struct PlacedGlyph: Equatable, Sendable {
     /// In the scale shaped at: 1/64 pixel when drawing, font units when shaped at units-per-em.
     public var xAdvance: Int32, xOffset: Int32, yOffset: Int32
     public var isMissing: Bool { glyph == 0 }
+    /// The book's number for the face (FontBook.opened), so drawing finds it without a lookup by file name.
+    var faceNumber: Int
 }
 
 struct ShapeKey: Hashable {
@@ -39,21 +41,22 @@ extension FontBook {
         }
         // A grapheme cluster stays in one face when one face has all of it; a hostile mix (a Thai vowel carrying a
         // Khmer sign) goes character by character, so each still finds a font that has it.
-        var pieces: [Character] = []
+        var pieces: [(Character, FontBook.Face?)] = []
         for character in text {
-            if character.unicodeScalars.count > 1, let face = face(for: character, language: language),
+            let face = face(for: character, language: language)
+            if character.unicodeScalars.count > 1, let face,
                !character.unicodeScalars.allSatisfy({ $0.properties.isDefaultIgnorableCodePoint || face.has($0) }) {
-                pieces += character.unicodeScalars.map { Character($0) }
+                pieces += character.unicodeScalars.map { (Character($0), self.face(for: Character($0), language: language)) }
             } else {
-                pieces.append(character)
+                pieces.append((character, face))
             }
         }
         var runs: [TextRun] = []
         var offset = 0
-        for character in pieces {
+        for (character, face) in pieces {
             let count = character.unicodeScalars.count
             defer { offset += count }
-            guard let face = face(for: character, language: language) else { continue }
+            guard let face else { continue }
             let s = script(of: character)
             if var last = runs.last, last.face === face, s == nil || last.script == nil || last.script == s, last.start + last.count == offset {
                 last.count += count
@@ -103,12 +106,13 @@ extension FontBook {
             guard let infos = hb_buffer_get_glyph_infos(buffer, &count), let positions = hb_buffer_get_glyph_positions(buffer, &count) else { continue }
             for i in 0..<Int(count) {
                 placed.append(PlacedGlyph(font: run.face.path, faceIndex: run.face.index, glyph: infos[i].codepoint, cluster: Int(infos[i].cluster),
-                                          xAdvance: positions[i].x_advance, xOffset: positions[i].x_offset, yOffset: positions[i].y_offset))
+                                          xAdvance: positions[i].x_advance, xOffset: positions[i].x_offset, yOffset: positions[i].y_offset,
+                                          faceNumber: run.face.number))
             }
         }
         return placed
     }
 
     /// The face a shaped glyph belongs to.
-    func face(of glyph: PlacedGlyph) -> Face? { loadedFace(path: glyph.font, index: glyph.faceIndex) }
+    func face(of glyph: PlacedGlyph) -> Face? { opened.indices.contains(glyph.faceNumber) ? opened[glyph.faceNumber] : nil }
 }

@@ -87,15 +87,18 @@ extension FontBook {
         let scalars = Array(text.unicodeScalars)
         let glyphs = shape(text, language: language, pixels: 32)
         let total = glyphs.reduce(Int32(0)) { $0 + $1.xAdvance }
-        var best: (String, String, Int32)?
-        for offset in LineBreaks.opportunities(in: text, language: language) {
-            let first = String(scalars: scalars[..<offset]).trimmingTrailingSpaces, second = String(scalars: scalars[offset...]).trimmingLeadingSpaces
-            guard !first.isEmpty, !second.isEmpty else { continue }
-            let before = glyphs.filter { $0.cluster < offset }.reduce(Int32(0)) { $0 + $1.xAdvance }
-            let longer = max(before, total - before)
-            if best.map({ longer < $0.2 }) ?? true { best = (first, second, longer) }
+        func halves(_ offset: Int) -> (String, String) {
+            (String(scalars: scalars[..<offset]).trimmingTrailingSpaces, String(scalars: scalars[offset...]).trimmingLeadingSpaces)
         }
-        return best.map { ($0.0, $0.1) }
+        // Breaks at the very start or end (after leading or before trailing spaces) would leave a line empty.
+        let inside = LineBreaks.opportunities(in: text, language: language).filter { offset in
+            scalars[..<offset].contains { !$0.properties.isWhitespace } && scalars[offset...].contains { !$0.properties.isWhitespace }
+        }
+        let longer = { (offset: Int) -> Int32 in
+            let before = glyphs.reduce(Int32(0)) { $0 + ($1.cluster < offset ? $1.xAdvance : 0) }
+            return max(before, total - before)
+        }
+        return inside.min { longer($0) < longer($1) }.map(halves)
     }
 
     func fitLine(_ text: String, in box: Rect, maximum: Int, minimum: Int, language: String) -> FittedText {

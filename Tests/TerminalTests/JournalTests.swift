@@ -86,6 +86,22 @@ struct JournalTests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 
+    /// The shopper's language survives a restart: a terminal killed on the paid screen shows it again in Khmer.
+    @Test func theShoppersLanguageAndTheWalletsCountryAreKeptAcrossARestart() throws {
+        let path = folder + "/journal.sqlite"
+        var sale = Self.sale(1)
+        sale.language = "th"
+        do {
+            let journal = try Journal(path: path)
+            try journal.insert(sale)
+            sale.state = .pending
+            sale.wallet = "khqr"; sale.walletCountry = "KH"
+            try journal.commit(sale, from: .created, event: .walletNamed("khqr", country: "KH"))
+        }
+        let reopened = try #require(try Journal(path: path).sale("S1"))
+        #expect(reopened.language == "th" && reopened.walletCountry == "KH" && reopened.wallet == "khqr")
+    }
+
     @Test func anEventThatChangesNothingWritesNothing() throws {
         let journal = try Journal(path: folder + "/journal.sqlite")
         var sale = Self.sale(1)

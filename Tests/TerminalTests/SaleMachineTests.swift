@@ -22,6 +22,20 @@ struct SaleMachineTests {
         return (s, all)
     }
 
+    /// The host names the paying wallet (and its country) of a shown code before the answer that ends the sale; a
+    /// scanned code's own wallet is never replaced, and a country said about another wallet is not taken.
+    @Test func theHostNamesThePayingWalletAndItsCountry() {
+        let (shown, effects) = Self.run(Self.sale(), [.begin, .answer(.status(.pending)), .walletNamed("khqr", country: "KH"), .answer(.status(.paid))])
+        #expect(shown.state == .paid && shown.wallet == "khqr" && shown.walletCountry == "KH")
+        #expect(effects[2].isEmpty, "naming the wallet sends nothing")
+        var scanned = Self.sale(.scan)
+        scanned.wallet = "alipayplus"
+        let (other, _) = Self.run(scanned, [.walletNamed("wechatpay", country: "CN")])
+        #expect(other.wallet == "alipayplus" && other.walletCountry == nil)
+        let (same, _) = Self.run(scanned, [.walletNamed("alipayplus", country: "KR"), .walletNamed("alipayplus", country: "MY")])
+        #expect(same.walletCountry == "KR", "the first country heard stays")
+    }
+
     @Test func shownCodePaid() {
         let (s, effects) = Self.run(Self.sale(), [.begin, .answer(.status(.pending)), .answer(.status(.paid))])
         #expect(effects == [[.registerOrder], [.awaitResult], []])

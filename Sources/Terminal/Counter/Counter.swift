@@ -155,8 +155,7 @@ public actor Counter {
         case let .authorised(request, pin):
             await authorised(request, pin: pin)
         case let .cycleLanguage(id):
-            let sale = state.open[id]
-            let shown = parts.view.languages(for: sale, chosen: state.chosenFor == id ? state.chosenLanguage : nil)
+            let shown = parts.view.languages(for: state.open[id], chosen: state.picked(for: id))
             state.chosenLanguage = parts.view.nextLanguage(after: shown)
             state.chosenFor = id
         case .edit, .refuse, .nothing:

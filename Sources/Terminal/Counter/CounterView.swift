@@ -35,6 +35,9 @@ public struct CounterState: Sendable, Equatable {
     public var chosenLanguage: String?
     public var chosenFor: String?
 
+    /// The language the cashier picked for this sale, if they picked one for it.
+    public func picked(for saleID: String?) -> String? { saleID != nil && chosenFor == saleID ? chosenLanguage : nil }
+
     public init() {}
 
     /// The sale the counter is busy with: the newest open one.
@@ -186,7 +189,7 @@ public struct CounterView: Sendable {
 
     func content(_ state: CounterState, now: Date) -> ScreenContent {
         let sale = state.current ?? state.lastResult
-        let languages = languages(for: sale, chosen: state.chosenFor == sale?.id ? state.chosenLanguage : nil)
+        let languages = languages(for: sale, chosen: state.picked(for: sale?.id))
         let wallets = acceptedWallets.compactMap { registry.entry($0)?.name(for: languages[0]) }
         func screen(_ name: ScreenName, detail: String? = nil) -> ScreenContent {
             ScreenContent(name, merchantName: merchantName, languages: languages, amount: sale?.amount, currency: sale?.currency ?? currency,
@@ -204,7 +207,7 @@ public struct CounterView: Sendable {
         case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
         case .awaitingCode: return screen(.presentCode)
         case .pending, .unknown, .cancelling, .refunding: return screen(.processing)
-        case .paid: return screen(.paid, detail: state.notice ?? paidLine(sale, state))
+        case .paid: return screen(.paid, detail: state.notice ?? paidLine(sale, state, language: languages[0]))
         case .declined: return screen(.declined, detail: sale.detail)
         case .expired: return screen(.expired)
         case .cancelled, .refunded: return screen(.cancelled, detail: sale.state == .refunded ? "refunded" : nil)
@@ -212,8 +215,8 @@ public struct CounterView: Sendable {
     }
 
     /// What the paid screen says under the amount: the wallet that paid, and the slip's number once it has one.
-    func paidLine(_ sale: Sale, _ state: CounterState) -> String? {
-        let wallet = sale.wallet.flatMap { registry.entry($0)?.name(for: languages(for: sale)[0]) }
+    func paidLine(_ sale: Sale, _ state: CounterState, language: String) -> String? {
+        let wallet = sale.wallet.flatMap { registry.entry($0)?.name(for: language) }
         let slip = state.slipNumbers[sale.id].map { number in
             (strings.map { $0.text("slip_number", "ja") + " " + $0.text("slip_number", "en") } ?? "No.") + " " + number
         }
