@@ -24,7 +24,12 @@ fi
 grep -E '^configure-rootfs:' "$out/rootfs.log" || true
 image=$out/qrpos-$board-$arch.img
 "$here/make-disk.sh" "$out/rootfs" "$image" "$root_mib"
-# For shipping: compressed (bmaptool copy reads .zst with the .bmap; holes come back as holes).
-zstd -q -f -T0 -6 "$image" -o "$image.zst"
-echo "make image: $image.zst $(du -m "$image.zst" | cut -f1) MiB"
+# For shipping: compressed (bmaptool copy reads .zst with the .bmap; holes come back as holes). IMAGE_ZSTD=0
+# (make test) leaves it out: the test boots the raw image.
+if [ "${IMAGE_ZSTD:-1}" = 1 ]; then
+    zstd -q -f -T0 -6 "$image" -o "$image.zst"
+    echo "make image: $image.zst $(du -m "$image.zst" | cut -f1) MiB"
+else
+    rm -f "$image.zst"
+fi
 echo "make image: $image (+ .bmap) in $(( $(date +%s) - started )) s"

@@ -20,6 +20,8 @@ public enum ImageFile {
     /// Larger images are refused before anything is allocated: a phone photo is 12–50 megapixels,
     /// and a crafted header must not take the terminal's memory.
     public static let maximumPixels = 100_000_000
+    /// The widest or tallest image read, in every format (ImageMagick is set up with the same limit).
+    public static let maximumSide = Magick.maximumSide
 
     public static func isImage(_ path: String) -> Bool {
         let name = (path as NSString).lastPathComponent
@@ -63,7 +65,7 @@ public enum ImageFile {
     }
 
     static func checkSize(_ path: String, _ width: Int, _ height: Int) throws(Failure) {
-        guard width > 0, height > 0, width <= 65535, height <= 65535, width * height <= maximumPixels else {
+        guard width > 0, height > 0, width <= maximumSide, height <= maximumSide, width * height <= maximumPixels else {
             throw Failure(path: path, message: "too large: \(width)x\(height) pixels (at most \(maximumPixels / 1_000_000) megapixels)", tooLarge: true)
         }
     }

@@ -1,51 +1,42 @@
 import CMagickWand
-import Foundation
 import Imaging
 
 /// Image files read through ImageMagick the way zbarimg reads them: every frame, exported as 8-bit
 /// intensity ("I"), so any file zbarimg can scan reaches our scanner with the same pixels.
 enum MagickImage {
-    /// ImageMagick is set up once per process; its resource limits refuse oversized images cleanly.
-    private static let ready: Bool = {
-        MagickWandGenesis()
-        _ = MagickSetResourceLimit(WidthResource, 65535)
-        _ = MagickSetResourceLimit(HeightResource, 65535)
-        return true
-    }()
-
     static func frames(_ path: String) throws(ImageFile.Failure) -> [GrayImage] {
-        precondition(ready)
-        guard let wand = NewMagickWand() else { throw ImageFile.Failure(path: path, message: "ImageMagick could not start") }
-        defer { _ = DestroyMagickWand(wand) }
-        guard MagickPingImage(wand, path) == MagickTrue else { throw failure(path, wand, "not a readable image") }
-        // Ping reads headers only: refuse a crafted size before any pixels are allocated.
-        MagickResetIterator(wand)
-        while MagickNextImage(wand) == MagickTrue {
-            try ImageFile.checkSize(path, Int(MagickGetImageWidth(wand)), Int(MagickGetImageHeight(wand)))
+        let magick: Magick
+        do { magick = try Magick.load() } catch {
+            throw ImageFile.Failure(path: path, message: error.description)
         }
-        ClearMagickWand(wand)
-        guard MagickReadImage(wand, path) == MagickTrue else { throw failure(path, wand, "not a readable image") }
+        let m = magick.call
+        guard let wand = m.NewMagickWand() else { throw ImageFile.Failure(path: path, message: "ImageMagick could not start") }
+        defer { _ = m.DestroyMagickWand(wand) }
+        guard m.MagickPingImage(wand, path) == Magick.yes else { throw failure(path, magick, wand, "not a readable image") }
+        // Ping reads headers only: refuse a crafted size before any pixels are allocated.
+        m.MagickResetIterator(wand)
+        while m.MagickNextImage(wand) == Magick.yes {
+            try ImageFile.checkSize(path, Int(m.MagickGetImageWidth(wand)), Int(m.MagickGetImageHeight(wand)))
+        }
+        m.ClearMagickWand(wand)
+        guard m.MagickReadImage(wand, path) == Magick.yes else { throw failure(path, magick, wand, "not a readable image") }
         var frames: [GrayImage] = []
-        MagickResetIterator(wand)
-        while MagickNextImage(wand) == MagickTrue {
-            let width = Int(MagickGetImageWidth(wand)), height = Int(MagickGetImageHeight(wand))
+        m.MagickResetIterator(wand)
+        while m.MagickNextImage(wand) == Magick.yes {
+            let width = Int(m.MagickGetImageWidth(wand)), height = Int(m.MagickGetImageHeight(wand))
             try ImageFile.checkSize(path, width, height)
             var image = GrayImage(width: width, height: height)
             let exported = image.pixels.withUnsafeMutableBytes {
-                MagickExportImagePixels(wand, 0, 0, width, height, "I", CharPixel, $0.baseAddress)
+                m.MagickExportImagePixels(wand, 0, 0, width, height, "I", Magick.bytes, $0.baseAddress!)
             }
-            guard exported == MagickTrue else { throw failure(path, wand, "cannot export the pixels") }
+            guard exported == Magick.yes else { throw failure(path, magick, wand, "cannot export the pixels") }
             frames.append(image)
         }
         guard !frames.isEmpty else { throw ImageFile.Failure(path: path, message: "no image in the file") }
         return frames
     }
 
-    private static func failure(_ path: String, _ wand: OpaquePointer, _ what: String) -> ImageFile.Failure {
-        var severity = UndefinedException
-        guard let text = MagickGetException(wand, &severity) else { return ImageFile.Failure(path: path, message: what) }
-        defer { _ = MagickRelinquishMemory(text) }
-        let reason = String(cString: text)
-        return ImageFile.Failure(path: path, message: reason.isEmpty ? what : "\(what) (\(reason))")
+    private static func failure(_ path: String, _ magick: Magick, _ wand: OpaquePointer, _ what: String) -> ImageFile.Failure {
+        ImageFile.Failure(path: path, message: magick.exception(wand).map { "\(what) (\($0))" } ?? what)
     }
 }

@@ -1,5 +1,4 @@
 import CJPEG
-import CMagickWand
 import Imaging
 
 /// Sample image files for the scanner's tests and benches, in formats the terminal reads but never writes:
@@ -23,32 +22,24 @@ public enum SampleImageFile {
 
     /// Greyscale frames in the format the extension names, through ImageMagick (one file; GIF and TIFF keep every frame).
     public static func write(_ frames: [GrayImage], to path: String, depth: Int = 8) throws(Failure) {
-        precondition(magickReady)
-        guard let wand = NewMagickWand(), let white = NewPixelWand() else { throw Failure(path: path, message: "ImageMagick could not start") }
-        defer { _ = DestroyMagickWand(wand); _ = DestroyPixelWand(white) }
-        _ = PixelSetColor(white, "white")
+        let magick: Magick
+        do { magick = try Magick.load() } catch { throw Failure(path: path, message: error.description) }
+        let m = magick.call
+        guard let wand = m.NewMagickWand(), let white = m.NewPixelWand() else { throw Failure(path: path, message: "ImageMagick could not start") }
+        defer { _ = m.DestroyMagickWand(wand); _ = m.DestroyPixelWand(white) }
+        _ = m.PixelSetColor(white, "white")
         for frame in frames {
-            guard MagickNewImage(wand, frame.width, frame.height, white) == MagickTrue else { throw failure(path, wand, "cannot make an image") }
+            guard m.MagickNewImage(wand, frame.width, frame.height, white) == Magick.yes else { throw failure(path, magick, wand, "cannot make an image") }
             let imported = frame.pixels.withUnsafeBytes {
-                MagickImportImagePixels(wand, 0, 0, frame.width, frame.height, "I", CharPixel, $0.baseAddress)
+                m.MagickImportImagePixels(wand, 0, 0, frame.width, frame.height, "I", Magick.bytes, $0.baseAddress!)
             }
-            guard imported == MagickTrue else { throw failure(path, wand, "cannot import the pixels") }
-            _ = MagickSetImageDepth(wand, depth)
+            guard imported == Magick.yes else { throw failure(path, magick, wand, "cannot import the pixels") }
+            _ = m.MagickSetImageDepth(wand, depth)
         }
-        guard MagickWriteImages(wand, path, MagickTrue) == MagickTrue else { throw failure(path, wand, "cannot write") }
+        guard m.MagickWriteImages(wand, path, Magick.yes) == Magick.yes else { throw failure(path, magick, wand, "cannot write") }
     }
 
-    /// Set up once per process (a second genesis, from the reader in Devices, does nothing).
-    private static let magickReady: Bool = {
-        MagickWandGenesis()
-        return true
-    }()
-
-    private static func failure(_ path: String, _ wand: OpaquePointer, _ what: String) -> Failure {
-        var severity = UndefinedException
-        guard let text = MagickGetException(wand, &severity) else { return Failure(path: path, message: what) }
-        defer { _ = MagickRelinquishMemory(text) }
-        let reason = String(cString: text)
-        return Failure(path: path, message: reason.isEmpty ? what : "\(what) (\(reason))")
+    private static func failure(_ path: String, _ magick: Magick, _ wand: OpaquePointer, _ what: String) -> Failure {
+        Failure(path: path, message: magick.exception(wand).map { "\(what) (\($0))" } ?? what)
     }
 }

@@ -204,7 +204,8 @@ public struct CounterView: Sendable {
             return state.typed.isEmpty ? screen(.idle, detail: state.notice ?? state.attention) : screen(.amountEntry)
         }
         switch sale.state {
-        case .created, .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
+        case .created: return screen(sale.mode == .scan ? .presentCode : .showCode)
+        case .pending where sale.isOrder: return screen(sale.mode == .scan ? .presentCode : .showCode)
         case .awaitingCode: return screen(.presentCode)
         case .pending, .unknown, .cancelling, .refunding: return screen(.processing)
         case .paid: return screen(.paid, detail: state.notice ?? paidLine(sale, state, language: languages[0]))
